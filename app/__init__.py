@@ -1,0 +1,173 @@
+"""SkillForge: the learner and career platform.
+
+``create_app`` builds the WSGI app from the settings; gunicorn, the tests and
+the command line all go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apiflask import APIFlask, HTTPError
+from flask import Response, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from app import db as database
+from app import limiter as rate_limits
+from app import telemetry
+from app.config import Settings, load_settings
+from app.errors import SkillForgeError, problem_response
+from app.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+JSON_METHODS = ("POST", "PUT", "PATCH")
+
+
+def create_app(settings: Settings | None = None) -> APIFlask:
+    """Build the app; telemetry is set up the first time a process calls this."""
+    settings = settings or load_settings()
+    configure_logging()
+
+    app = APIFlask(
+        __name__,
+        title="SkillForge API",
+        version="1.0",
+        spec_path="/openapi.json",
+        docs_path=None,
+    )
+    app.config.update(
+        SKILLFORGE=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        VALIDATION_ERROR_STATUS_CODE=422,
+        SPEC_FORMAT="json",
+        WTF_CSRF_ENABLED=settings.profile != "test",
+        JSON_SORT_KEYS=False,
+    )
+
+    database.init_app(app, settings.database_url)
+    rate_limits.init_app(app, settings)
+    csrf.init_app(app)
+    _register_errors(app)
+    _register_json_guard(app)
+    _register_blueprints(app)
+
+    telemetry.init_telemetry(settings)
+    telemetry.instrument_app(app, settings)
+
+    return app
+
+
+def _register_blueprints(app: APIFlask) -> None:
+    from app.auth.api import bp as auth_api
+    from app.health import bp as health
+    from app.profiles.api import bp as profiles_api
+    from app.web.views import bp as pages
+
+    for blueprint in (auth_api, profiles_api, health):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    app.register_blueprint(pages)
+
+
+def _register_json_guard(app: APIFlask) -> None:
+    """Refuse API bodies that are not JSON (415) or not well-formed (400)."""
+
+    @app.before_request
+    def require_json_body() -> Response | None:
+        if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
+            return None
+
+        has_body = bool(request.content_length) or "chunked" in request.headers.get(
+            "Transfer-Encoding", ""
+        )
+        if not has_body:
+            return None
+        if not request.is_json:
+            return problem_response(
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the body as application/json.",
+            )
+
+        # Reads at most MAX_CONTENT_LENGTH bytes, chunked or not, else 413.
+        if request.get_json(silent=True) is None:
+            return problem_response(
+                400, "malformed-json", "Malformed JSON", "The body is not valid JSON."
+            )
+        return None
+
+
+def _validation_errors(detail: Any) -> list[dict[str, str]]:
+    errors = []
+    for location, fields in (detail or {}).items():
+        for field, messages in fields.items():
+            for message in messages:
+                errors.append(
+                    {"field": field, "location": location, "message": message}
+                )
+
+    return errors
+
+
+def _register_errors(app: APIFlask) -> None:
+    @app.error_processor
+    def http_error(error: HTTPError) -> Response:
+        if error.status_code == 422 and isinstance(error.detail, dict):
+            errors = _validation_errors(error.detail)
+            status = 400 if any(e["location"] == "query" for e in errors) else 422
+            return problem_response(
+                status,
+                "validation-error" if status == 422 else "bad-query",
+                "The request has invalid fields",
+                "One or more fields are invalid.",
+                errors=errors,
+            )
+
+        slug = error.message.lower().replace(" ", "-") if error.message else "error"
+        response = problem_response(
+            error.status_code,
+            slug,
+            error.message,
+            error.detail if isinstance(error.detail, str) and error.detail else None,
+        )
+        for name, value in (error.headers or {}).items():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(SkillForgeError)
+    def app_error(error: SkillForgeError) -> Response:
+        if error.status >= 500:
+            logger.error("Unexpected app error.", exc_info=error)
+
+        return problem_response(
+            error.status, error.slug, error.title, error.detail, **error.extra
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return problem_response(
+            400, "csrf", "The form has expired", "Reload the page and try again."
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return http_error(HTTPError(error.code or 500, message=error.name))
+
+        logger.exception("Unhandled error on %s %s.", request.method, request.path)
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal server error",
+            "Something broke on our side.",
+        )

@@ -1,0 +1,71 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from apiflask import APIBlueprint
+from flask import current_app
+from sqlalchemy import text
+
+from app.db import db
+from app.limiter import limiter
+from app.schemas import HealthOut, ReadyOut
+
+bp = APIBlueprint("health", __name__, tag="health")
+
+
+@bp.get("/healthz")
+@bp.output(HealthOut)
+@bp.doc(summary="The process is alive")
+@limiter.exempt
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _check_database() -> None:
+    assert db.engine is not None
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _check_redis() -> None:
+    client = redis.Redis.from_url(
+        current_app.config["SKILLFORGE"].redis_url, socket_timeout=2
+    )
+    client.ping()
+
+
+def _check_broker() -> None:
+    from app.broker import configure_broker
+
+    broker = configure_broker(current_app.config["SKILLFORGE"].redis_url)
+    broker.client.ping()
+
+
+@bp.get("/readyz")
+@bp.output(ReadyOut)
+@bp.doc(
+    summary="Database, Redis and broker answer",
+    responses={200: "Everything answers", 503: "Something named is down"},
+)
+@limiter.exempt
+def readyz() -> tuple[dict[str, object], int]:
+    checks: dict[str, str] = {}
+    for name, check in (
+        ("database", _check_database),
+        ("redis", _check_redis),
+        ("broker", _check_broker),
+    ):
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as exc:
+            checks[name] = f"down: {type(exc).__name__}"
+        else:
+            checks[name] = f"ok ({(time.perf_counter() - started) * 1000:.1f} ms)"
+
+    down = [name for name, state in checks.items() if not state.startswith("ok")]
+    body = {"status": "down" if down else "ready", "down": down, "checks": checks}
+    return body, 503 if down else 200

@@ -1,0 +1,72 @@
+"""``skillforge serve``: gunicorn hosting ``create_app`` with no config file.
+
+The master binds the one listening socket and forks the workers, which
+inherit it; each worker builds the app, and so sets up telemetry, once, then
+logs one structured boot line saying where its telemetry goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+logger = logging.getLogger("skillforge.boot")
+
+
+class SkillForgeServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application configured from arguments instead of a file."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from app import create_app, telemetry
+
+        app = create_app()
+        settings = app.config["SKILLFORGE"]
+        logger.info(
+            "Worker booted.",
+            extra={
+                "event": "boot",
+                "role": "web",
+                "ppid": os.getppid(),
+                "listen": self.options["bind"],
+                "telemetry": settings.telemetry_target,
+                "telemetry_inits": telemetry.init_count,
+                "profile": settings.profile,
+            },
+        )
+        return app
+
+
+def _worker_exit(_server: Any, _worker: Any) -> None:
+    from app import telemetry
+
+    telemetry.shutdown_telemetry()
+
+
+def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
+    """Run gunicorn in the foreground until it is told to stop."""
+    options = {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "preload_app": False,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "worker_exit": _worker_exit,
+        "proc_name": "skillforge-web",
+    }
+    SkillForgeServer(options).run()

@@ -1,0 +1,168 @@
+"""Server-rendered pages: sign up, log in, log out and the profile.
+
+Pages use the session cookie; they call the same service functions as the
+JSON API and show validation errors next to the fields they concern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from pydantic import ValidationError
+
+from app.auth import service as auth
+from app.auth.models import User
+from app.db import request_session
+from app.errors import Conflict, InvalidInput, Unauthorized
+from app.profiles import service as profiles
+from app.schemas import LoginIn, ProfileUpdateIn, SignupIn
+
+# An APIBlueprint so the pages are listed in /openapi.json like every route.
+bp = APIBlueprint(
+    "pages",
+    __name__,
+    tag="pages",
+    template_folder="templates",
+    static_folder="static",
+)
+
+
+def signed_in_user() -> User | None:
+    uid = session.get("uid")
+    if uid is None:
+        return None
+
+    user = request_session().get(User, uid)
+    if user is None or user.session_version != session.get("sv"):
+        session.clear()
+        return None
+    return user
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+
+
+def _start_session(user: User) -> None:
+    session.clear()
+    session["uid"] = user.id
+    session["sv"] = user.session_version
+
+
+@bp.get("/")
+@bp.doc(summary="Home page (HTML)")
+def index() -> str:
+    return render_template("index.html", user=signed_in_user())
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@bp.doc(
+    summary="Sign-up form (HTML)",
+    responses={200: "The form", 422: "The form with errors"},
+)
+def signup() -> Any:
+    errors: dict[str, str] = {}
+    form = request.form.to_dict()
+    if request.method == "POST":
+        form.pop("csrf_token", None)
+        try:
+            body = SignupIn.model_validate(form)
+            db_session = request_session()
+            user = auth.sign_up_learner(db_session, **body.model_dump())
+            db_session.commit()
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        except InvalidInput as exc:
+            errors = {e["field"]: e["message"] for e in exc.extra["errors"]}
+        except Conflict as exc:
+            errors = {"email": exc.detail}
+        else:
+            _start_session(user)
+            flash("Welcome to SkillForge! Your account is ready.")
+            return redirect(url_for("pages.profile"))
+
+    status = 422 if errors else 200
+    return render_template("signup.html", form=form, errors=errors), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@bp.doc(
+    summary="Log-in form (HTML)",
+    responses={200: "The form", 401: "Wrong email or password"},
+)
+def login() -> Any:
+    errors: dict[str, str] = {}
+    form = request.form.to_dict()
+    if request.method == "POST":
+        form.pop("csrf_token", None)
+        try:
+            body = LoginIn.model_validate(form)
+            user = auth.authenticate(request_session(), body.email, body.password)
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        except Unauthorized as exc:
+            errors = {"form": exc.detail}
+        else:
+            _start_session(user)
+            return redirect(url_for("pages.profile"))
+
+    status = 401 if errors else 200
+    return render_template("login.html", form=form, errors=errors), status
+
+
+@bp.post("/logout")
+@bp.doc(summary="End the page session", responses={302: "Back to the home page"})
+def logout() -> Response:
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@bp.doc(
+    summary="Your profile page (HTML)",
+    responses={200: "The page", 302: "Log in first", 422: "The form with errors"},
+)
+def profile() -> Any:
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("pages.login"))
+    if user.role != "learner":
+        return render_template("index.html", user=user)
+
+    db_session = request_session()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {
+            k: v
+            for k, v in request.form.items()
+            if k in ("display_name", "headline", "goals", "persona")
+        }
+        try:
+            body = ProfileUpdateIn.model_validate(form)
+            profiles.update_profile(
+                db_session, user, body.model_dump(exclude_unset=True)
+            )
+            db_session.commit()
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        else:
+            flash("Profile saved.")
+            return redirect(url_for("pages.profile"))
+
+    learner = profiles.get_profile(db_session, user.id)
+    body_out = profiles.profile_body(learner, user)
+    return (
+        render_template("profile.html", user=user, profile=body_out, errors=errors),
+        422 if errors else 200,
+    )

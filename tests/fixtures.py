@@ -1,0 +1,171 @@
+"""Fixtures in layers: services, then the app, then a database session per
+test (rolled back afterwards), then a client, then a signed-up learner.
+
+The tests run against real PostgreSQL and Redis: those named by
+``DATABASE_URL`` and ``REDIS_URL`` when set (a fresh database is created on
+that server), else disposable servers that the harness starts for the session.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.config import Settings, load_settings
+from app.db import db
+from app.migrate import upgrade
+from harness.services import (
+    DisposablePostgres,
+    DisposableRedis,
+    create_database,
+    drop_database,
+)
+
+TEST_REDIS_DB = 15
+
+
+@dataclass
+class Services:
+    database_url: str
+    redis_url: str
+    server_url: str
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    name = f"skillforge_test_{uuid.uuid4().hex[:8]}"
+    started: list[DisposablePostgres | DisposableRedis] = []
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        postgres = DisposablePostgres(tmp_path_factory.mktemp("postgres"))
+        postgres.start()
+        started.append(postgres)
+        server_url = postgres.url
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        redis_server = DisposableRedis(tmp_path_factory.mktemp("redis"))
+        redis_server.start()
+        started.append(redis_server)
+        redis_url = redis_server.url
+    redis_url = redis_url.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
+
+    database_url = create_database(server_url, name)
+    upgrade(database_url)
+    try:
+        yield Services(database_url, redis_url, server_url)
+    finally:
+        db.engine and db.engine.dispose()
+        drop_database(server_url, name)
+        for service in reversed(started):
+            service.stop()
+
+
+def env_for(services: Services, **extra: str) -> dict[str, str]:
+    env = {
+        "SKILLFORGE_PROFILE": "test",
+        "DATABASE_URL": services.database_url,
+        "REDIS_URL": services.redis_url,
+        "SKILLFORGE_RATE_LIMIT": "10000 per minute",
+        "SKILLFORGE_RATE_LIMIT_AUTH": "10000 per minute",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(services: Services) -> Settings:
+    return load_settings(env_for(services))
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Any:
+    return create_app(settings)
+
+
+@pytest.fixture
+def db_session(app: Any) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    assert db.engine is not None
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    saved = db.session_factory
+    db.bind_to(connection)
+    session = db.session()
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+        db.session_factory = saved
+
+
+@pytest.fixture
+def redis_client(services: Services) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(services.redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def client(app: Any, db_session: Session, redis_client: redis.Redis) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up(client: FlaskClient, **fields: Any) -> Account:
+    body = {
+        "email": f"learner-{uuid.uuid4().hex[:10]}@learners.example",
+        "password": "correct horse battery",
+        "display_name": "Ada Learner",
+        "persona": "student",
+        "region": "eu",
+    }
+    body.update(fields)
+    response = client.post("/api/v1/auth/signup", json=body)
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    return Account(data["user"]["id"], body["email"], body["password"], data["token"])
+
+
+@pytest.fixture
+def learner(client: FlaskClient) -> Account:
+    return sign_up(client)
+
+
+@pytest.fixture
+def seeded(db_session: Session) -> Session:
+    """The session with the demo data loaded (rolled back like the rest)."""
+    from app.seed import seed_database
+
+    seed_database(db_session)
+    db_session.commit()
+    return db_session
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
