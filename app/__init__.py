@@ -118,31 +118,34 @@ def _validation_errors(detail: Any) -> list[dict[str, str]]:
     return errors
 
 
-def _register_errors(app: APIFlask) -> None:
-    @app.error_processor
-    def http_error(error: HTTPError) -> Response:
-        if error.status_code == 422 and isinstance(error.detail, dict):
-            errors = _validation_errors(error.detail)
-            status = 400 if any(e["location"] == "query" for e in errors) else 422
-            return problem_response(
-                status,
-                "validation-error" if status == 422 else "bad-query",
-                "The request has invalid fields",
-                "One or more fields are invalid.",
-                errors=errors,
-            )
-
-        slug = error.message.lower().replace(" ", "-") if error.message else "error"
-        response = problem_response(
-            error.status_code,
-            slug,
-            error.message,
-            error.detail if isinstance(error.detail, str) and error.detail else None,
+def _http_problem(error: HTTPError) -> Response:
+    """Turn APIFlask's and werkzeug's HTTP errors into problem+json."""
+    if error.status_code == 422 and isinstance(error.detail, dict):
+        errors = _validation_errors(error.detail)
+        status = 400 if any(e["location"] == "query" for e in errors) else 422
+        return problem_response(
+            status,
+            "validation-error" if status == 422 else "bad-query",
+            "The request has invalid fields",
+            "One or more fields are invalid.",
+            errors=errors,
         )
-        for name, value in (error.headers or {}).items():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response
+
+    slug = error.message.lower().replace(" ", "-") if error.message else "error"
+    response = problem_response(
+        error.status_code,
+        slug,
+        error.message or "Error",
+        error.detail if isinstance(error.detail, str) and error.detail else None,
+    )
+    for name, value in dict(error.headers or {}).items():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _register_errors(app: APIFlask) -> None:
+    app.error_processor(_http_problem)
 
     @app.errorhandler(SkillForgeError)
     def app_error(error: SkillForgeError) -> Response:
@@ -162,7 +165,7 @@ def _register_errors(app: APIFlask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
-            return http_error(HTTPError(error.code or 500, message=error.name))
+            return _http_problem(HTTPError(error.code or 500, message=error.name))
 
         logger.exception("Unhandled error on %s %s.", request.method, request.path)
         return problem_response(

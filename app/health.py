@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import redis
 from apiflask import APIBlueprint
@@ -51,7 +52,7 @@ def _check_broker() -> None:
     responses={200: "Everything answers", 503: "Something named is down"},
 )
 @limiter.exempt
-def readyz() -> tuple[dict[str, object], int]:
+def readyz() -> tuple[dict[str, Any], int]:
     checks: dict[str, str] = {}
     for name, check in (
         ("database", _check_database),

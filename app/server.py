@@ -16,7 +16,7 @@ from gunicorn.app.base import BaseApplication
 logger = logging.getLogger("skillforge.boot")
 
 
-class SkillForgeServer(BaseApplication):  # type: ignore[misc]
+class SkillForgeServer(BaseApplication):
     """A gunicorn application configured from arguments instead of a file."""
 
     def __init__(self, options: dict[str, Any]) -> None:
@@ -68,5 +68,7 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
         "loglevel": "info",
         "worker_exit": _worker_exit,
         "proc_name": "skillforge-web",
+        # One listening socket per process: no gunicorn control socket beside it.
+        "control_socket_disable": True,
     }
     SkillForgeServer(options).run()

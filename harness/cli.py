@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -102,6 +103,7 @@ def gate(only: tuple[str, ...], gates_file: str, reports: str) -> None:
     try:
         for number, g in enumerate(gates, 1):
             evidence_dir = reports_dir / "evidence" / g.id
+            shutil.rmtree(evidence_dir, ignore_errors=True)
             context = GateContext(ROOT, evidence_dir, info)
             result = run_gate(g, context)
             results.append(result)

@@ -270,6 +270,7 @@ class DisposablePostgres:
         lives under a 0700 /tmp/pytest-of-root), the cluster gets a private
         folder under the system temporary folder instead, which stop() removes.
         """
+        self._home_outside_workdir = False
         self.workdir.mkdir(parents=True, exist_ok=True)
         home = Path(tempfile.mkdtemp(prefix="postgres-", dir=self.workdir))
         if self._user is None:
@@ -402,10 +403,11 @@ class DisposablePostgres:
                     connect_timeout=max(2, math.ceil(deadline - time.monotonic())),
                 ) as conn:
                     row = conn.execute("SHOW data_directory").fetchone()
-                if row is not None and Path(row[0]) == self.data_dir:
+                served = None if row is None else Path(row[0]).resolve()
+                if served == self.data_dir.resolve():
                     return
 
-                problem = f"port {self.port} is served from {row}"
+                problem = f"port {self.port} serves {served}"
             except psycopg.Error as error:
                 problem = error
 
@@ -667,9 +669,10 @@ def _installed_postgres() -> _PostgresBinaries | None:
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
     pg_config = _installed_executable("pg_config")
     if pg_config is not None:
-        code, output = _run([str(pg_config), "--bindir"], 10.0, Path("/"))
-        if code == 0 and output.strip():
-            candidates.insert(0, Path(output.strip()))
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            code, output = _run([str(pg_config), "--bindir"], 10.0, Path("/"))
+            if code == 0 and output.strip():
+                candidates.insert(0, Path(output.strip()))
 
     versions: dict[Path, tuple[int, ...]] = {}
     for bindir in candidates:
@@ -899,11 +902,9 @@ def _kill_group(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> Non
 
 def _stop_child(process: subprocess.Popen[bytes]) -> None:
     """Stops a child server with SIGTERM, and its group with SIGKILL if it lingers."""
+    process.terminate()
     try:
-        process.terminate()
         process.wait(timeout=_STOP_TIMEOUT)
-    except ProcessLookupError:
-        return
     except subprocess.TimeoutExpired:
         logger.warning("Pid %d ignored SIGTERM; killing it.", process.pid)
         _kill_group(process)

@@ -106,13 +106,20 @@ def state_path(root: Path) -> Path:
 
 
 def alive(pid: int, marker: str) -> bool:
-    """True when ``pid`` runs and its command line still contains ``marker``."""
+    """True when ``pid`` runs and its command line contains one of ``marker``.
+
+    ``marker`` lists words separated by ``|``; checking it guards against a
+    recorded pid that the kernel has since given to another program.
+    """
     try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
+    if stat.rsplit(")", 1)[1].split()[0] == "Z":
+        return False
 
-    return marker.encode() in cmdline
+    return any(word.encode() in cmdline for word in marker.split("|"))
 
 
 def stop_process(pid: int, marker: str, group: bool = True) -> None:
@@ -137,8 +144,14 @@ def stop_process(pid: int, marker: str, group: bool = True) -> None:
             time.sleep(0.1)
 
 
-def spawn(name: str, argv: list[str], env: dict[str, str], log: Path) -> ManagedProcess:
-    """Start a long-running process in its own session, logging to ``log``."""
+def spawn(
+    name: str, argv: list[str], env: dict[str, str], log: Path, marker: str
+) -> ManagedProcess:
+    """Start a long-running process in its own session, logging to ``log``.
+
+    Returns once the kernel shows the new program's command line, so that
+    ``alive`` can be trusted from the first check on.
+    """
     handle = log.open("ab")
     process = subprocess.Popen(
         argv,
@@ -149,7 +162,12 @@ def spawn(name: str, argv: list[str], env: dict[str, str], log: Path) -> Managed
         start_new_session=True,
     )
     handle.close()
-    return ManagedProcess(name=name, pid=process.pid, marker=argv[1], log=str(log))
+    deadline = time.monotonic() + 5
+    while not alive(process.pid, marker) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.01)
+    return ManagedProcess(name=name, pid=process.pid, marker=marker, log=str(log))
 
 
 def wait_http_ok(
@@ -256,6 +274,7 @@ def up(
             ],
             env,
             workdir / "web.log",
+            marker="skillforge",
         )
         web.url = info.base_url
         processes.append(web)
@@ -275,6 +294,7 @@ def up(
                 ],
                 env,
                 workdir / "worker.log",
+                marker="skillforge|dramatiq",
             )
         )
         info.save(state_path(root))

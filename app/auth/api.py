@@ -23,7 +23,8 @@ def _verify(token: str) -> User | None:
 
 
 def current_user() -> User:
-    user: User = token_auth.current_user
+    user = token_auth.current_user
+    assert isinstance(user, User)
     return user
 
 

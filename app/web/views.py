@@ -10,7 +10,6 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import (
-    Response,
     flash,
     redirect,
     render_template,
@@ -122,7 +121,7 @@ def login() -> Any:
 
 @bp.post("/logout")
 @bp.doc(summary="End the page session", responses={302: "Back to the home page"})
-def logout() -> Response:
+def logout() -> Any:
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("pages.index"))

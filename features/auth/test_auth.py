@@ -106,9 +106,7 @@ def broken_json(visitor: Visitor, db_session: Session) -> int:
     return before
 
 
-@then(
-    parsers.parse("the sign-up is refused with status {status:d} about the {field}")
-)
+@then(parsers.parse("the sign-up is refused with status {status:d} about the {field}"))
 def refused_about(visitor: Visitor, status: int, field: str) -> None:
     assert visitor.last.status_code == status
     assert visitor.last.mimetype == "application/problem+json"

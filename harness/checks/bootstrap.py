@@ -117,8 +117,8 @@ def run(context: GateContext) -> Outcome:
         [sys.executable, "-m", "oteltap", "--port", str(receiver_port)],
         dict(os.environ, PYTHONUNBUFFERED="1"),
         telemetry_log,
+        marker="oteltap",
     )
-    receiver.marker = "oteltap"
     boot_log = evidence_dir / "boot.log"
     web = spawn(
         "web",
@@ -132,6 +132,7 @@ def run(context: GateContext) -> Outcome:
         ],
         env,
         boot_log,
+        marker="skillforge",
     )
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/healthz", 40, web)

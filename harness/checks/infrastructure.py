@@ -29,7 +29,7 @@ def _enqueue_probe(redis_url: str, nonce: str) -> None:
     from dramatiq.brokers.redis import RedisBroker
 
     broker = RedisBroker(url=redis_url)
-    message = dramatiq.Message(
+    message: dramatiq.Message[None] = dramatiq.Message(
         queue_name="probe",
         actor_name="probe",
         args=(nonce,),
@@ -57,7 +57,8 @@ def run(context: GateContext) -> Outcome:
     client = redis.Redis.from_url(stack.redis_url, socket_timeout=3)
     client.ping()
     figures["redis_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    figures["redis_version"] = client.info("server")["redis_version"]
+    server_info: dict[str, object] = client.info("server")  # type: ignore[assignment]
+    figures["redis_version"] = server_info["redis_version"]
 
     try:
         with urllib.request.urlopen(f"{stack.base_url}/readyz", timeout=5) as response:
@@ -71,9 +72,10 @@ def run(context: GateContext) -> Outcome:
     nonce = uuid.uuid4().hex
     started = time.perf_counter()
     _enqueue_probe(stack.redis_url, nonce)
-    consumed_by = None
     while time.perf_counter() - started < PROBE_BOUND_SECONDS:
-        consumed_by = client.get(PROBE_KEY.format(nonce=nonce))
+        consumed_by: bytes | None = client.get(  # type: ignore[assignment]
+            PROBE_KEY.format(nonce=nonce)
+        )
         if consumed_by:
             break
         time.sleep(0.05)
