@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: gate test setup lint typecheck unit bdd stack-up stack-down clean
+.PHONY: gate test setup bootstrap lint typecheck unit bdd stack-up stack-down clean
 
 ## make gate: boot a fresh stack, run every gate, write reports/launch-readiness.*
 gate: setup
@@ -18,10 +18,13 @@ gate: setup
 test: setup lint typecheck
 	$(BIN)/python -m pytest tests features -q
 
-setup: $(BIN)/.synced
+setup: bootstrap $(BIN)/.synced
+
+# Debian packages first: creating the virtualenvs may itself need python3-venv.
+bootstrap:
 	@scripts/bootstrap.sh
 
-$(UV):
+$(UV): | bootstrap
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
 

@@ -6,13 +6,14 @@ the command line all go through it.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from apiflask import APIFlask, HTTPError
 from flask import Response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import db as database
 from app import limiter as rate_limits
@@ -20,17 +21,22 @@ from app import telemetry
 from app.config import Settings, load_settings
 from app.errors import SkillForgeError, problem_response
 from app.logs import configure_logging
+from app.openapi import PROBLEM_SCHEMA, document_problems
 
 logger = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
 JSON_METHODS = ("POST", "PUT", "PATCH")
+MAX_JSON_DEPTH = 32
 
 
 def create_app(settings: Settings | None = None) -> APIFlask:
     """Build the app; telemetry is set up the first time a process calls this."""
     settings = settings or load_settings()
     configure_logging()
+    # Every model must be mapped before the first query, or relationships
+    # across domains (users.partner_id -> partners) cannot be resolved.
+    from app import models  # noqa: F401
 
     app = APIFlask(
         __name__,
@@ -38,6 +44,8 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         version="1.0",
         spec_path="/openapi.json",
         docs_path=None,
+        # app/static does not exist; its route would shadow the pages' /static.
+        static_folder=None,  # type: ignore[arg-type]
     )
     app.config.update(
         SKILLFORGE=settings,
@@ -50,7 +58,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         SPEC_FORMAT="json",
         WTF_CSRF_ENABLED=settings.profile != "test",
         JSON_SORT_KEYS=False,
+        HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
+        VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
     )
+    app.spec_processor(document_problems)
 
     database.init_app(app, settings.database_url)
     rate_limits.init_app(app, settings)
@@ -66,12 +77,30 @@ def create_app(settings: Settings | None = None) -> APIFlask:
 
 
 def _register_blueprints(app: APIFlask) -> None:
+    from app.assessments.api import bp as assessments_api
     from app.auth.api import bp as auth_api
     from app.health import bp as health
+    from app.matching.api import bp as matching_api
+    from app.matching.partner_api import bp as matching_partner_api
+    from app.notifications.api import bp as notifications_api
+    from app.partners.api import bp as partners_api
+    from app.profiles.advisors import bp as advisors_api
     from app.profiles.api import bp as profiles_api
     from app.web.views import bp as pages
+    from app.webhooks.api import bp as webhooks_api
 
-    for blueprint in (auth_api, profiles_api, health):
+    for blueprint in (
+        auth_api,
+        profiles_api,
+        assessments_api,
+        notifications_api,
+        advisors_api,
+        partners_api,
+        webhooks_api,
+        matching_api,
+        matching_partner_api,
+        health,
+    ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(pages)
@@ -85,10 +114,8 @@ def _register_json_guard(app: APIFlask) -> None:
         if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
             return None
 
-        has_body = bool(request.content_length) or "chunked" in request.headers.get(
-            "Transfer-Encoding", ""
-        )
-        if not has_body:
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if not request.content_length and not chunked:
             return None
         if not request.is_json:
             return problem_response(
@@ -98,12 +125,41 @@ def _register_json_guard(app: APIFlask) -> None:
                 "Send the body as application/json.",
             )
 
-        # Reads at most MAX_CONTENT_LENGTH bytes, chunked or not, else 413.
-        if request.get_json(silent=True) is None:
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if chunked:
+            # A chunked body has no Content-Length for werkzeug to check, and
+            # werkzeug hands out an empty stream unless the server marks the
+            # input terminated; read the server's own stream, bounded.
+            raw = request.environ["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                raise RequestEntityTooLarge()
+            request._cached_data = raw
+        raw = request.get_data(cache=True)
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, RecursionError):
             return problem_response(
                 400, "malformed-json", "Malformed JSON", "The body is not valid JSON."
             )
+        if _depth(parsed) > MAX_JSON_DEPTH:
+            return problem_response(
+                400,
+                "malformed-json",
+                "JSON nested too deeply",
+                f"Nest objects and arrays at most {MAX_JSON_DEPTH} levels deep.",
+            )
+
+        # werkzeug caches (result, silent result); later get_json() reuses it.
+        request._cached_json = (parsed, parsed)
         return None
+
+
+def _depth(value: Any, level: int = 1) -> int:
+    """How deeply ``value`` nests, counting only until it is too deep."""
+    if level > MAX_JSON_DEPTH or not isinstance(value, dict | list):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)
 
 
 def _validation_errors(detail: Any) -> list[dict[str, str]]:
@@ -152,9 +208,12 @@ def _register_errors(app: APIFlask) -> None:
         if error.status >= 500:
             logger.error("Unexpected app error.", exc_info=error)
 
-        return problem_response(
+        response = problem_response(
             error.status, error.slug, error.title, error.detail, **error.extra
         )
+        # Errors may name headers of their own, such as Retry-After on a 429.
+        response.headers.update(getattr(error, "headers", None) or {})
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:

@@ -9,6 +9,9 @@ import click
 
 from app.config import load_settings
 from app.errors import ConfigError
+from app.matching import cli as matching_cli
+from app.partners import cli as partners_cli
+from app.webhooks import cli as webhooks_cli
 
 
 @click.group()
@@ -102,14 +105,14 @@ def seed(seed_number: int) -> None:
     from app.db import db as database
     from app.seed import seed_database
 
-    settings = load_settings()
-    database.configure(settings.database_url)
-    with database.session() as session:
-        try:
+    try:
+        settings = load_settings()
+        database.configure(settings.database_url)
+        with database.session() as session:
             counts = seed_database(session, seed_number, settings.profile)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
-        session.commit()
+            session.commit()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     for name, count in counts.items():
         click.echo(f"{name:>22} {count:>6}")
 
@@ -127,3 +130,8 @@ def check() -> None:
             f"{len(drift)} differences between models and migrations"
         )
     click.echo("models and migrations agree")
+
+
+main.add_command(matching_cli.matches)
+main.add_command(partners_cli.partners)
+main.add_command(webhooks_cli.webhooks)

@@ -19,4 +19,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     app.config["RATELIMIT_KEY_PREFIX"] = "skillforge"
+    # Degraded, not down: while Redis does not answer, each process limits on
+    # its own in memory instead of failing every request with a 500.
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     limiter.init_app(app)

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from app.errors import SkillForgeError
 
 MAX_PER_PAGE = 100
+# Beyond this a list is not paged through by people; it also keeps OFFSET
+# within PostgreSQL's bigint.
+MAX_PAGE = 100_000
 
 
 class BadPage(SkillForgeError):
@@ -25,8 +28,8 @@ class BadPage(SkillForgeError):
 
 
 def check_page(page: int, per_page: int) -> None:
-    if page < 1:
-        raise BadPage("page must be 1 or more.")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadPage(f"page must be from 1 to {MAX_PAGE}.")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadPage(f"per_page must be from 1 to {MAX_PER_PAGE}.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def stack() -> None:
 def stack_up(web_workers: int) -> None:
     """Start PostgreSQL, Redis, migrations, seed, web and worker; leave them running."""
     try:
+        stacks.refuse_if_running(ROOT)
         info = stacks.up(ROOT, web_workers=web_workers)
     except HarnessError as exc:
         _fail(exc)
@@ -72,14 +74,18 @@ def stack_status() -> None:
     "--gates-file", default="ci/gates.toml", show_default=True, help="The gate list."
 )
 @click.option(
-    "--reports", default="reports", show_default=True, help="Where the log is written."
+    "--reports",
+    default=None,
+    help="Where the log is written [default: reports, or reports/partial with --only].",
 )
-def gate(only: tuple[str, ...], gates_file: str, reports: str) -> None:
+def gate(only: tuple[str, ...], gates_file: str, reports: str | None) -> None:
     """Boot a fresh stack, run every gate, write the Launch Readiness Log.
 
-    Exits 1 when a blocking gate did not pass, so CI refuses the deploy.
+    Exits 1 when a blocking gate did not pass, so CI refuses the deploy. With
+    --only the run is partial: its log says so, never READY, and goes to
+    reports/partial so the full log is not overwritten.
     """
-    reports_dir = ROOT / reports
+    reports_dir = ROOT / (reports or ("reports/partial" if only else "reports"))
     try:
         gates = load_gates(ROOT / gates_file)
     except HarnessError as exc:
@@ -105,29 +111,33 @@ def gate(only: tuple[str, ...], gates_file: str, reports: str) -> None:
             evidence_dir = reports_dir / "evidence" / g.id
             shutil.rmtree(evidence_dir, ignore_errors=True)
             context = GateContext(ROOT, evidence_dir, info)
+            click.echo(f"[{number:>2}/{len(gates)}] {g.id:<30} running...")
             result = run_gate(g, context)
             results.append(result)
             colour = "green" if result.status == "passed" else "red"
             click.echo(
                 f"[{number:>2}/{len(gates)}] {g.id:<30} "
                 + click.style(f"{result.status.upper():<14}", fg=colour)
-                + f"{result.seconds:6.1f} s  {result.summary[:110]}"
+                + f"{result.seconds:6.1f} s  {result.summary}"
             )
     finally:
         click.echo("stopping the stack")
         stacks.down(info, progress=lambda _m: None, root=ROOT)
 
-    meta = {"stack": info.base_url, "seconds": round(time.monotonic() - began, 1)}
+    meta = {
+        "stack": info.base_url,
+        "seconds": round(time.monotonic() - began, 1),
+        "partial": bool(only),
+    }
     written = write_reports(results, reports_dir, meta)
+    failed = any(r.blocks_deploy for r in results)
     click.echo("")
     click.secho(
-        verdict(results),
-        bold=True,
-        fg="red" if any(r.blocks_deploy for r in results) else "green",
+        verdict(results, bool(only)), bold=True, fg="red" if failed else "green"
     )
     for path in written:
-        click.echo(f"  {path.relative_to(ROOT)}")
-    sys.exit(1 if any(r.blocks_deploy for r in results) else 0)
+        click.echo(f"  {os.path.relpath(path, ROOT)}")
+    sys.exit(1 if failed else 0)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -25,6 +25,12 @@ class StackNotRunning(HarnessError):
     exit_code = 4
 
 
+class StackAlreadyRunning(HarnessError):
+    """``stack up`` was asked for while the recorded stack still runs."""
+
+    exit_code = 6
+
+
 class GateNotAutomated(HarnessError):
     """A gate's check has not been written yet, so the gate fails."""
 

@@ -29,8 +29,13 @@ def _link(path: Path, reports: Path) -> str:
     return os.path.relpath(path, reports)
 
 
-def verdict(results: list[GateResult]) -> str:
+def verdict(results: list[GateResult], partial: bool = False) -> str:
     blocking = [r for r in results if r.blocks_deploy]
+    if partial:
+        return (
+            f"PARTIAL RUN of {len(results)} gate(s), not a deploy verdict: "
+            f"{len(results) - len(blocking)} passed, {len(blocking)} not"
+        )
     if blocking:
         return f"DEPLOY REFUSED: {len(blocking)} blocking gate(s) not passed"
 
@@ -40,8 +45,9 @@ def verdict(results: list[GateResult]) -> str:
 def as_json(results: list[GateResult], reports: Path, meta: dict[str, Any]) -> str:
     body = {
         "generated_at": datetime.now(UTC).isoformat(),
-        "verdict": verdict(results),
-        "deploy_allowed": not any(r.blocks_deploy for r in results),
+        "verdict": verdict(results, meta.get("partial", False)),
+        "deploy_allowed": not meta.get("partial")
+        and not any(r.blocks_deploy for r in results),
         "counts": dict(Counter(r.status for r in results)),
         "meta": meta,
         "gates": [
@@ -68,7 +74,7 @@ def as_markdown(results: list[GateResult], reports: Path, meta: dict[str, Any]) 
     lines = [
         "# Launch Readiness Log",
         "",
-        f"**{verdict(results)}**",
+        f"**{verdict(results, meta.get('partial', False))}**",
         "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} against "
         f"{meta.get('stack', 'the stack')}. "
@@ -113,7 +119,7 @@ def as_html(results: list[GateResult], reports: Path, meta: dict[str, Any]) -> s
             f"<td>{r.seconds:.1f}&nbsp;s</td><td>{html.escape(r.summary)}</td>"
             f"<td>{evidence}</td></tr>"
         )
-    ready = not any(r.blocks_deploy for r in results)
+    ready = not meta.get("partial") and not any(r.blocks_deploy for r in results)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Launch Readiness Log</title>
@@ -130,7 +136,7 @@ th, td {{ border-bottom: 1px solid #d0d7de; padding: .4rem .5rem; text-align: le
 .not-automated .status {{ color: #7d4e00; font-weight: 700; }}
 </style></head><body>
 <h1>Launch Readiness Log</h1>
-<p class="verdict">{html.escape(verdict(results))}</p>
+<p class="verdict">{html.escape(verdict(results, meta.get("partial", False)))}</p>
 <p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} against
 {html.escape(str(meta.get("stack", "the stack")))}.</p>
 <table><thead><tr><th>#</th><th>gate</th><th>status</th><th>blocking</th>

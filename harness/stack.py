@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ServiceUnavailable, StackNotRunning
+from harness.errors import ServiceUnavailable, StackAlreadyRunning, StackNotRunning
 from harness.services import (
     DisposablePostgres,
     DisposableRedis,
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 BIN = Path(sys.executable).parent
 HEALTH_TIMEOUT_SECONDS = 40.0
 STOP_TIMEOUT_SECONDS = 15.0
+# What dramatiq logs once a worker process consumes its queues.
+WORKER_READY = "is ready for action"
 
 
 @dataclass
@@ -103,6 +105,25 @@ class StackInfo:
 
 def state_path(root: Path) -> Path:
     return root / ".harness" / "stack.json"
+
+
+def refuse_if_running(root: Path) -> None:
+    """Refuse a second ``stack up`` while the recorded stack still runs.
+
+    A second stack would overwrite the record, and ``down`` could then no
+    longer find the first one's processes.
+    """
+    path = state_path(root)
+    if not path.is_file():
+        return
+
+    info = StackInfo.load(path)
+    running = [p.name for p in info.processes if alive(p.pid, p.marker)]
+    if running:
+        raise StackAlreadyRunning(
+            f"a stack is already up ({', '.join(running)} running, web at "
+            f"{info.base_url}); run `harness stack down` first"
+        )
 
 
 def alive(pid: int, marker: str) -> bool:
@@ -189,6 +210,21 @@ def wait_http_ok(
             last = str(exc)
         time.sleep(0.25)
     raise ServiceUnavailable(f"{url} did not answer 200 within {timeout:.0f} s: {last}")
+
+
+def wait_log_line(process: ManagedProcess, text: str, timeout: float) -> None:
+    """Wait until ``text`` appears in the process's log, or it exits."""
+    deadline = time.monotonic() + timeout
+    log = Path(process.log)
+    while time.monotonic() < deadline:
+        if text in log.read_text(errors="replace"):
+            return
+        if not alive(process.pid, process.marker):
+            raise ServiceUnavailable(f"{process.name} exited; see {process.log}")
+        time.sleep(0.25)
+    raise ServiceUnavailable(
+        f"{process.name} did not log {text!r} within {timeout:.0f} s; see {log}"
+    )
 
 
 def run_cli(
@@ -281,22 +317,22 @@ def up(
         wait_http_ok(f"{info.base_url}/healthz", HEALTH_TIMEOUT_SECONDS, web)
 
         progress("  starting worker")
-        processes.append(
-            spawn(
+        worker = spawn(
+            "worker",
+            [
+                str(BIN / "skillforge"),
                 "worker",
-                [
-                    str(BIN / "skillforge"),
-                    "worker",
-                    "--processes",
-                    "1",
-                    "--threads",
-                    "2",
-                ],
-                env,
-                workdir / "worker.log",
-                marker="skillforge|dramatiq",
-            )
+                "--processes",
+                "1",
+                "--threads",
+                "2",
+            ],
+            env,
+            workdir / "worker.log",
+            marker="skillforge|dramatiq",
         )
+        processes.append(worker)
+        wait_log_line(worker, WORKER_READY, HEALTH_TIMEOUT_SECONDS)
         info.save(state_path(root))
         return info
     except BaseException:

@@ -10,6 +10,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import (
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,6 +24,7 @@ from app.auth import service as auth
 from app.auth.models import User
 from app.db import request_session
 from app.errors import Conflict, InvalidInput, Unauthorized
+from app.limiter import limiter
 from app.profiles import service as profiles
 from app.schemas import LoginIn, ProfileUpdateIn, SignupIn
 
@@ -36,15 +38,23 @@ bp = APIBlueprint(
 )
 
 
+PAGE_TOKEN = "page_token"
+
+
 def signed_in_user() -> User | None:
-    uid = session.get("uid")
-    if uid is None:
+    """The user of this browser session, if it is still live.
+
+    The signed cookie holds an API token named "page-session"; logging out
+    revokes it, so a copied cookie dies with the session, and "log out
+    everywhere" (which raises the user's session version) ends it too.
+    """
+    raw = session.get(PAGE_TOKEN)
+    if not raw:
         return None
 
-    user = request_session().get(User, uid)
-    if user is None or user.session_version != session.get("sv"):
+    user = auth.user_for_token(request_session(), raw)
+    if user is None:
         session.clear()
-        return None
     return user
 
 
@@ -53,9 +63,16 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 def _start_session(user: User) -> None:
+    db_session = request_session()
+    raw = auth.issue_token(db_session, user, name="page-session")
+    db_session.commit()
     session.clear()
-    session["uid"] = user.id
-    session["sv"] = user.session_version
+    session[PAGE_TOKEN] = raw
+
+
+def _auth_limit() -> str:
+    limit: str = current_app.config["SKILLFORGE"].rate_limit_auth
+    return limit
 
 
 @bp.get("/")
@@ -65,6 +82,7 @@ def index() -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
 @bp.doc(
     summary="Sign-up form (HTML)",
     responses={200: "The form", 422: "The form with errors"},
@@ -95,6 +113,7 @@ def signup() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
 @bp.doc(
     summary="Log-in form (HTML)",
     responses={200: "The form", 401: "Wrong email or password"},
@@ -122,6 +141,11 @@ def login() -> Any:
 @bp.post("/logout")
 @bp.doc(summary="End the page session", responses={302: "Back to the home page"})
 def logout() -> Any:
+    raw = session.get(PAGE_TOKEN)
+    if raw:
+        db_session = request_session()
+        auth.revoke_token(db_session, raw)
+        db_session.commit()
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("pages.index"))

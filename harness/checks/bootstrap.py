@@ -24,10 +24,11 @@ from harness.stack import spawn, stop_process, wait_http_ok
 WORKERS = 2
 TELEMETRY_WAIT_SECONDS = 15.0
 BIN = Path(sys.executable).parent
+METRIC_KINDS = {"sum", "gauge", "histogram", "exponentialHistogram", "summary"}
 
 
-def listening_inodes(port: int) -> set[str]:
-    """Inodes of the sockets listening on ``port`` over IPv4 and IPv6."""
+def listening_inodes(port: int | None = None) -> set[str]:
+    """Inodes of TCP sockets listening on ``port`` (any port when None)."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -37,7 +38,9 @@ def listening_inodes(port: int) -> set[str]:
         for line in lines:
             fields = line.split()
             local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+            if state != "0A":
+                continue
+            if port is None or int(local.rsplit(":", 1)[1], 16) == port:
                 inodes.add(inode)
     return inodes
 
@@ -83,7 +86,11 @@ def boot_lines(log: Path) -> list[dict[str, object]]:
 
 
 def received(telemetry_log: Path) -> dict[str, int]:
-    """Count the spans, log records and metrics the receiver printed."""
+    """Count the spans, log records and metrics the receiver printed.
+
+    The receiver prints each as one JSON object; they are told apart by the
+    fields only that kind has (log records carry an empty spanId too).
+    """
     counts = {"spans": 0, "logs": 0, "metrics": 0}
     for raw in telemetry_log.read_text(errors="replace").splitlines():
         if not raw.startswith("{"):
@@ -92,11 +99,11 @@ def received(telemetry_log: Path) -> dict[str, int]:
             record = json.loads(raw)
         except ValueError:
             continue
-        if "spanId" in record:
+        if "startTimeUnixNano" in record and "spanId" in record:
             counts["spans"] += 1
-        elif "severityText" in record or "body" in record:
+        elif "observedTimeUnixNano" in record or "severityNumber" in record:
             counts["logs"] += 1
-        elif {"sum", "gauge", "histogram"} & record.keys():
+        elif METRIC_KINDS & record.keys():
             counts["metrics"] += 1
     return counts
 
@@ -119,43 +126,53 @@ def run(context: GateContext) -> Outcome:
         telemetry_log,
         marker="oteltap",
     )
-    boot_log = evidence_dir / "boot.log"
-    web = spawn(
-        "web",
-        [
-            str(BIN / "skillforge"),
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-        ],
-        env,
-        boot_log,
-        marker="skillforge",
-    )
     try:
-        wait_http_ok(f"http://127.0.0.1:{port}/healthz", 40, web)
-        deadline = time.monotonic() + 10
-        while len(boot_lines(boot_log)) < WORKERS and time.monotonic() < deadline:
-            time.sleep(0.2)
-        for _ in range(6):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5):
-                pass
+        boot_log = evidence_dir / "boot.log"
+        web = spawn(
+            "web",
+            [
+                str(BIN / "skillforge"),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+            ],
+            env,
+            boot_log,
+            marker="skillforge",
+        )
+        try:
+            wait_http_ok(f"http://127.0.0.1:{port}/healthz", 40, web)
+            deadline = time.monotonic() + 10
+            while len(boot_lines(boot_log)) < WORKERS and time.monotonic() < deadline:
+                time.sleep(0.2)
+            for _ in range(6):
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/readyz", timeout=5
+                ):
+                    pass
 
-        workers = children(web.pid)
-        listening = listening_inodes(port)
-        held = {
-            pid: sorted(socket_inodes(pid) & listening) for pid in [web.pid, *workers]
-        }
+            workers = children(web.pid)
+            listening = listening_inodes(port)
+            every_listener = listening_inodes()
+            held = {
+                pid: sorted(socket_inodes(pid) & every_listener)
+                for pid in [web.pid, *workers]
+            }
+        finally:
+            stop_process(web.pid, web.marker)
 
+        # Workers flush their telemetry as they exit; give the receiver a moment.
         counts = received(telemetry_log)
         deadline = time.monotonic() + TELEMETRY_WAIT_SECONDS
-        while not counts["spans"] and time.monotonic() < deadline:
-            time.sleep(0.5)
-            counts = received(telemetry_log)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            latest = received(telemetry_log)
+            if latest == counts and counts["spans"]:
+                break
+            counts = latest
     finally:
-        stop_process(web.pid, web.marker)
         stop_process(receiver.pid, receiver.marker)
 
     boots = boot_lines(boot_log)
@@ -180,8 +197,11 @@ def run(context: GateContext) -> Outcome:
     if len(workers) != WORKERS:
         problems.append(f"{len(workers)} workers under the master, not {WORKERS}")
     for pid, inodes in held.items():
-        if len(inodes) != 1:
-            problems.append(f"pid {pid} holds {len(inodes)} listening sockets, not 1")
+        if inodes != sorted(listening):
+            problems.append(
+                f"pid {pid} holds listening sockets {inodes}, not just the "
+                f"one on port {port}"
+            )
     if len(boots) != WORKERS:
         problems.append(f"{len(boots)} boot lines, not one per worker ({WORKERS})")
     if {b.get("pid") for b in boots} != set(workers):

@@ -41,6 +41,65 @@ def _enqueue_probe(redis_url: str, nonce: str) -> None:
     broker.close()
 
 
+def _call(
+    base_url: str, method: str, path: str, body: object = None, token: str = ""
+) -> tuple[int, dict[str, object]]:
+    """One JSON request to the stack's web; returns the status and the body."""
+    request = urllib.request.Request(
+        base_url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), exc.code
+    return status, json.loads(raw) if raw else {}
+
+
+def smoke_journey(base_url: str) -> list[str]:
+    """Sign up, read /me, log in, log out through the running web.
+
+    The probes above only prove the servers answer; this proves the app can
+    write and read through them. Returns one line per step that went wrong.
+    """
+    email = f"gate-{uuid.uuid4().hex[:10]}@learners.example"
+    password = "gate journey passphrase"
+    problems = []
+
+    status, body = _call(
+        base_url,
+        "POST",
+        "/api/v1/auth/signup",
+        {
+            "email": email,
+            "password": password,
+            "display_name": "Gate Journey",
+            "persona": "student",
+            "region": "eu",
+        },
+    )
+    if status != 201:
+        return [f"sign-up answered {status}: {body}"]
+    token = str(body["token"])
+
+    steps = [
+        ("GET", "/api/v1/me", None, token, 200),
+        ("POST", "/api/v1/auth/login", {"email": email, "password": password}, "", 200),
+        ("POST", "/api/v1/auth/logout", None, token, 204),
+        ("GET", "/api/v1/me", None, token, 401),
+    ]
+    for method, path, payload, bearer, expected in steps:
+        status, body = _call(base_url, method, path, payload, bearer)
+        if status != expected:
+            problems.append(f"{method} {path} answered {status}, not {expected}")
+    return problems
+
+
 def run(context: GateContext) -> Outcome:
     stack = context.stack
     figures: dict[str, object] = {}
@@ -83,7 +142,14 @@ def run(context: GateContext) -> Outcome:
     figures["probe_seconds"] = round(probe_seconds, 3)
     figures["probe_bound_seconds"] = PROBE_BOUND_SECONDS
 
+    journey = smoke_journey(stack.base_url)
+    figures["journey_problems"] = journey
+
     evidence = [context.evidence("infrastructure.json", json.dumps(figures, indent=2))]
+    if journey:
+        raise GateFailed(
+            "the app does not serve a sign-up journey: " + "; ".join(journey)
+        )
     if not consumed_by:
         raise GateFailed(
             f"no worker consumed the probe job within {PROBE_BOUND_SECONDS:.0f} s"
@@ -92,7 +158,8 @@ def run(context: GateContext) -> Outcome:
     return Outcome(
         f"PostgreSQL {version}, Redis {figures['redis_version']} and the broker "
         f"answer; worker pid {consumed_by.decode()} consumed the probe in "
-        f"{probe_seconds * 1000:.0f} ms (bound {PROBE_BOUND_SECONDS:.0f} s)",
+        f"{probe_seconds * 1000:.0f} ms (bound {PROBE_BOUND_SECONDS:.0f} s); "
+        "sign-up, /me, log-in and log-out work through the web",
         evidence,
         figures,
     )

@@ -132,3 +132,15 @@ def test_a_non_blocking_failure_does_not_refuse_the_deploy(tmp_path: Path) -> No
     results = [run_gate(gate("", blocking=False), context)]
 
     assert verdict(results).startswith("READY")
+
+
+def test_a_partial_run_is_never_a_deploy_verdict(tmp_path: Path) -> None:
+    context = GateContext(tmp_path, tmp_path / "ev", None)
+    results = [run_gate(gate(f"{__name__}:passing_check"), context)]
+
+    write_reports(results, tmp_path / "r", {"stack": "test", "partial": True})
+
+    assert verdict(results, partial=True).startswith("PARTIAL RUN")
+    body = json.loads((tmp_path / "r" / "launch-readiness.json").read_text())
+    assert body["deploy_allowed"] is False
+    assert "READY" not in (tmp_path / "r" / "launch-readiness.md").read_text()

@@ -40,6 +40,10 @@ def test_stack_up_status_down_stops_everything_it_started(tmp_path: Path) -> Non
         status = run(["stack", "status"], tmp_path)
         assert status.returncode == 0
         assert '"status":"ready"' in status.stdout.replace(" ", "")
+
+        again = run(["stack", "up"], tmp_path)
+        assert again.returncode == 6
+        assert "harness stack down" in again.stderr
     finally:
         down = run(["stack", "down"], tmp_path)
 
