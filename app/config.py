@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import ConfigError
+from app.webhooks.settings import WebhookSettings, load_webhook_settings
 
 PROFILES = ("development", "test", "drill", "production")
 
@@ -68,6 +69,19 @@ class Settings:
     rate_limit_auth: str = "30 per minute"
     limiter_enabled: bool = True
     fault_flags: frozenset[str] = frozenset()
+    # Partner webhooks: timeouts, retries, URL allow-list (SKILLFORGE_WEBHOOK_*).
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # Outgoing mail: the SMTP relay the email outbox is delivered through.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "SkillForge <no-reply@skillforge.example>"
+    # Where links in emails point (verification, password reset).
+    public_url: str = "http://127.0.0.1:8000"
+    # Failed log-ins: lock an account after this many, for this many seconds.
+    login_max_failures: int = 5
+    login_lock_seconds: int = 900
+    login_ip_max_failures: int = 50
 
     @property
     def is_production(self) -> bool:
@@ -133,6 +147,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_auth=env.get("SKILLFORGE_RATE_LIMIT_AUTH", "30 per minute"),
         limiter_enabled=_flag(env, "SKILLFORGE_RATE_LIMIT_ENABLED", True),
         fault_flags=faults,
+        webhooks=load_webhook_settings(env, profile),
+        smtp_host=env.get("SKILLFORGE_SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(env.get("SKILLFORGE_SMTP_PORT", "1025")),
+        smtp_timeout_seconds=float(env.get("SKILLFORGE_SMTP_TIMEOUT_SECONDS", "10")),
+        mail_from=env.get("SKILLFORGE_MAIL_FROM", Settings.mail_from),
+        public_url=env.get("SKILLFORGE_PUBLIC_URL", Settings.public_url).rstrip("/"),
+        login_max_failures=int(env.get("SKILLFORGE_LOGIN_MAX_FAILURES", "5")),
+        login_lock_seconds=int(env.get("SKILLFORGE_LOGIN_LOCK_SECONDS", "900")),
+        login_ip_max_failures=int(env.get("SKILLFORGE_LOGIN_IP_MAX_FAILURES", "50")),
     )
 
 

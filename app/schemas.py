@@ -51,6 +51,9 @@ class UserOut(BaseModel):
     display_name: str
     role: Role
     created_at: datetime
+    email_verified_at: datetime | None = Field(
+        default=None, description="When the address was confirmed; null until then"
+    )
 
 
 class TokenOut(BaseModel):

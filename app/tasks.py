@@ -18,6 +18,11 @@ from app.config import load_settings
 logger = logging.getLogger(__name__)
 broker = configure_broker()
 
+# Each domain's actors, declared on the broker above.
+import app.matching.tasks  # noqa: E402
+import app.notifications.tasks  # noqa: E402
+import app.webhooks.tasks  # noqa: E402, F401
+
 PROBE_KEY = "skillforge:probe:{nonce}"
 PROBE_TTL_SECONDS = 300
 

@@ -78,6 +78,8 @@ def env_for(services: Services, **extra: str) -> dict[str, str]:
         "REDIS_URL": services.redis_url,
         "SKILLFORGE_RATE_LIMIT": "10000 per minute",
         "SKILLFORGE_RATE_LIMIT_AUTH": "10000 per minute",
+        # The tests' webhook receivers listen on loopback.
+        "SKILLFORGE_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
     }
     env.update(extra)
     return env
@@ -94,8 +96,15 @@ def app(settings: Settings) -> Any:
 
 
 @pytest.fixture
-def db_session(app: Any) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+def db_session(
+    app: Any, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Code that runs outside a request reads REDIS_URL from the environment
+    (a commit enqueues outbox mail there), so it names the test Redis too.
+    """
+    monkeypatch.setenv("REDIS_URL", services.redis_url)
     assert db.engine is not None
     connection = db.engine.connect()
     transaction = connection.begin()

@@ -61,6 +61,11 @@ class LearnerProfile(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Set while the learner lets partners see them (matching migration 0003);
+    # a learner without it is never shown to partners.
+    partner_sharing_consent_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )
 
     user: Mapped[User] = relationship()
     skills: Mapped[list[LearnerSkill]] = relationship(

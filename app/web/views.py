@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from app.auth import service as auth
 from app.auth.models import User
 from app.db import request_session
-from app.errors import Conflict, InvalidInput, Unauthorized
+from app.errors import Conflict, InvalidInput, SkillForgeError, Unauthorized
 from app.limiter import limiter
 from app.profiles import service as profiles
 from app.schemas import LoginIn, ProfileUpdateIn, SignupIn
@@ -187,5 +187,60 @@ def profile() -> Any:
     body_out = profiles.profile_body(learner, user)
     return (
         render_template("profile.html", user=user, profile=body_out, errors=errors),
+        422 if errors else 200,
+    )
+
+
+@bp.get("/verify-email")
+@bp.doc(
+    summary="Confirm an email address from the emailed link (HTML)",
+    responses={200: "Confirmed", 400: "The link is invalid, used or expired"},
+)
+def verify_email() -> Any:
+    token = request.args.get("token", "")
+    db_session = request_session()
+    try:
+        auth.confirm_email(db_session, token)
+        db_session.commit()
+    except SkillForgeError as exc:
+        return render_template(
+            "message.html",
+            user=signed_in_user(),
+            title="This link does not work",
+            message=exc.detail,
+        ), exc.status
+
+    return render_template(
+        "message.html",
+        user=signed_in_user(),
+        title="Email confirmed",
+        message="Thank you: your email address is confirmed.",
+    )
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@bp.doc(
+    summary="Choose a new password from the emailed link (HTML)",
+    responses={200: "The form", 422: "The form with errors"},
+)
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password() -> Any:
+    token = request.values.get("token", "")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        db_session = request_session()
+        try:
+            auth.reset_password(db_session, token, request.form.get("password", ""))
+            db_session.commit()
+        except InvalidInput as exc:
+            errors = {e["field"]: e["message"] for e in exc.extra["errors"]}
+        except SkillForgeError as exc:
+            errors = {"form": exc.detail}
+        else:
+            flash("Your password is changed. Log in with the new one.")
+            return redirect(url_for("pages.login"))
+
+    return (
+        render_template("reset_password.html", token=token, errors=errors),
         422 if errors else 200,
     )

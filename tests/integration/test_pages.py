@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
+from app.auth.models import User
+from app.auth.service import start_email_verification, start_password_reset
 from tests.fixtures import Account
 
 pytestmark = pytest.mark.integration
@@ -69,3 +72,41 @@ def test_profile_page_needs_a_session(client: FlaskClient) -> None:
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/login")
+
+
+def test_the_emailed_verification_link_opens_a_confirmation_page(
+    client: FlaskClient, db_session: Session, learner: Account
+) -> None:
+    user = db_session.get(User, learner.id)
+    assert user is not None
+    token = start_email_verification(db_session, user)
+    db_session.commit()
+
+    first = client.get(f"/verify-email?token={token}")
+    again = client.get(f"/verify-email?token={token}")
+
+    assert first.status_code == 200
+    assert "Email confirmed" in first.get_data(as_text=True)
+    assert again.status_code >= 400
+    assert "does not work" in again.get_data(as_text=True)
+
+
+def test_the_emailed_reset_link_sets_a_new_password(
+    client: FlaskClient, db_session: Session, learner: Account
+) -> None:
+    token = start_password_reset(db_session, learner.email)
+    db_session.commit()
+    assert token is not None
+
+    short = client.post("/reset-password", data={"token": token, "password": "x"})
+    done = client.post(
+        "/reset-password", data={"token": token, "password": "a brand new passphrase"}
+    )
+
+    assert short.status_code == 422
+    assert done.status_code == 302
+    login = client.post(
+        "/api/v1/auth/login",
+        json={"email": learner.email, "password": "a brand new passphrase"},
+    )
+    assert login.status_code == 200

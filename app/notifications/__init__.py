@@ -1,0 +1,1 @@
+"""In-app notifications, per-user preferences and the email outbox."""

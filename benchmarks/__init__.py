@@ -1,0 +1,1 @@
+"""Benchmark scripts; each records its figures under benchmarks/results/."""

@@ -1,0 +1,119 @@
+"""End to end: a committed sign-up's mail goes through Redis to a real dramatiq
+worker process, which sends it to a real SMTP server.
+
+The worker reads committed rows, so this test uses a database of its own on
+the test server (created, migrated and dropped here) instead of the rolled
+back session the other tests share.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, pool, select
+from sqlalchemy.orm import Session
+
+from app.auth.service import sign_up_learner
+from app.migrate import upgrade
+from app.notifications.models import EmailOutbox
+from harness.services import create_database, drop_database
+from tests.fixtures import Services
+from tests.mailbox import running_inbox, token_in
+
+pytestmark = pytest.mark.integration
+
+WORKER_START_SECONDS = 30.0
+STOP_SECONDS = 10.0
+
+
+@pytest.fixture
+def own_database(services: Services) -> Iterator[str]:
+    name = f"skillforge_mailworker_{uuid.uuid4().hex[:8]}"
+    url = create_database(services.server_url, name)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_database(services.server_url, name)
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "dramatiq", "app.tasks"]
+    argv += ["--processes", "1", "--threads", "1"]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            argv,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=STOP_SECONDS)
+
+
+def test_a_worker_process_delivers_the_signup_mail_over_smtp(
+    services: Services,
+    own_database: str,
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    with running_inbox() as inbox:
+        env = {
+            "SKILLFORGE_PROFILE": "test",
+            "DATABASE_URL": own_database,
+            "REDIS_URL": services.redis_url,
+            "SKILLFORGE_SMTP_HOST": inbox.host,
+            "SKILLFORGE_SMTP_PORT": str(inbox.port),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        worker = start_worker({**os.environ, **env}, tmp_path / "worker.log")
+        engine = create_engine(own_database, poolclass=pool.NullPool)
+        try:
+            with Session(engine) as session:
+                user = sign_up_learner(
+                    session,
+                    email="worker.test@learners.example",
+                    password="a long passphrase",
+                    display_name="Worker Test",
+                    persona="student",
+                    region="eu",
+                )
+                session.commit()
+                user_id = user.id
+
+            mails = inbox.wait_for(
+                "worker.test@learners.example", timeout=WORKER_START_SECONDS
+            )
+        finally:
+            stop_worker(worker)
+
+        with Session(engine) as session:
+            row = session.scalars(
+                select(EmailOutbox).where(EmailOutbox.user_id == user_id)
+            ).one()
+        engine.dispose()
+
+    log = (tmp_path / "worker.log").read_text(errors="replace")
+    assert len(mails) == 1, log[-3000:]
+    assert token_in(mails[0])
+    assert (row.status, row.attempts, row.secret) == ("sent", 1, None)
