@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.db import db
+from app.errors import problem_response
 from app.limiter import limiter
 from app.schemas import HealthOut, ReadyOut
 
@@ -49,10 +50,13 @@ def _check_broker() -> None:
 @bp.output(ReadyOut)
 @bp.doc(
     summary="Database, Redis and broker answer",
-    responses={200: "Everything answers", 503: "Something named is down"},
+    responses={
+        200: "Everything answers",
+        503: "A problem whose `down` lists what does not answer, with `checks`",
+    },
 )
 @limiter.exempt
-def readyz() -> tuple[dict[str, Any], int]:
+def readyz() -> Any:
     checks: dict[str, str] = {}
     for name, check in (
         ("database", _check_database),
@@ -68,5 +72,14 @@ def readyz() -> tuple[dict[str, Any], int]:
             checks[name] = f"ok ({(time.perf_counter() - started) * 1000:.1f} ms)"
 
     down = [name for name, state in checks.items() if not state.startswith("ok")]
-    body = {"status": "down" if down else "ready", "down": down, "checks": checks}
-    return body, 503 if down else 200
+    if down:
+        # Like every error, a 503 is problem+json; it names what is down.
+        return problem_response(
+            503,
+            "not-ready",
+            "Not ready",
+            f"Not answering: {', '.join(down)}.",
+            down=down,
+            checks=checks,
+        )
+    return {"status": "ready", "down": down, "checks": checks}

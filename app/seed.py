@@ -13,6 +13,8 @@ import os
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.assessments.catalogue import seed_assessments
+from app.assessments.models import Assessment, Question
 from app.auth.models import User
 from app.auth.service import hash_password
 from app.errors import ConfigError
@@ -45,6 +47,8 @@ def seed_counts(session: Session) -> dict[str, int]:
         "partners": Partner,
         "opportunities": Opportunity,
         "opportunity_skills": OpportunitySkill,
+        "assessments": Assessment,
+        "assessment_questions": Question,
     }
     return {
         name: session.scalar(select(func.count()).select_from(model)) or 0
@@ -142,6 +146,7 @@ def seed_database(
             session.add(opportunity)
 
     session.flush()
+    seed_assessments(session)
     counts = seed_counts(session)
     logger.info("Seeded the database.", extra={"seed": seed, "counts": counts})
     return counts

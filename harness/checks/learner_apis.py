@@ -376,7 +376,11 @@ def fuzz(context: GateContext, name: str, filters: list[str]) -> list[str]:
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     log = context.evidence_dir / f"schemathesis-{name}.log"
-    result = _run(argv, env, log, FUZZ_MAX_SECONDS[name] + FUZZ_GRACE_SECONDS)
+    # Run in the report folder: schemathesis keeps its cache in the working one.
+    reports.mkdir(parents=True, exist_ok=True)
+    result = _run(
+        argv, env, log, FUZZ_MAX_SECONDS[name] + FUZZ_GRACE_SECONDS, cwd=reports
+    )
     if not junit.is_file():
         raise ContractRunFailed(
             f"schemathesis ({name}) wrote no report (exit {result.returncode}); "

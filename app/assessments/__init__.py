@@ -1,0 +1,1 @@
+"""Skill assessments: the catalogue, attempts against the clock, and scoring."""

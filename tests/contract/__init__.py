@@ -1,0 +1,1 @@
+"""Contract tests: every route against its operation in /openapi.json."""
