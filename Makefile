@@ -33,8 +33,8 @@ $(BIN)/.synced: $(UV) pyproject.toml uv.lock
 	@touch $@
 
 lint: setup
-	$(BIN)/ruff format --check app harness tests features
-	$(BIN)/ruff check app harness tests features
+	$(BIN)/ruff format --check app harness tests features benchmarks load
+	$(BIN)/ruff check app harness tests features benchmarks load
 
 typecheck: setup
 	$(BIN)/mypy

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.errors import ServiceUnavailable
@@ -28,30 +29,35 @@ START_TIMEOUT_SECONDS = 30.0
 
 
 class WorkerProcess:
-    """``skillforge worker`` with its environment and a log file."""
+    """``skillforge worker`` (or ``argv``) with its environment and a log file."""
 
     def __init__(
-        self, env: dict[str, str], log: Path, processes: int = 1, threads: int = 4
+        self,
+        env: dict[str, str],
+        log: Path,
+        processes: int = 1,
+        threads: int = 4,
+        argv: list[str] | None = None,
     ) -> None:
         self.env = env
         self.log = log
         self.processes = processes
         self.threads = threads
+        self.argv = argv or [
+            SKILLFORGE,
+            "worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+        ]
         self.pid: int | None = None
 
     def start(self) -> WorkerProcess:
         """Start and return once every worker process says it is ready."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log.stat().st_size if self.log.exists() else 0
-        argv = [
-            SKILLFORGE,
-            "worker",
-            "--processes",
-            str(self.processes),
-            "--threads",
-            str(self.threads),
-        ]
-        process = spawn("worker", argv, self.env, self.log, MARKER)
+        process = spawn("worker", self.argv, self.env, self.log, MARKER)
         self.pid = process.pid
 
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -116,15 +122,22 @@ class RestartableRedis(DisposableRedis):
 
     _keep_port = 0
 
-    def restart(self, down_seconds: float = 0.0) -> None:
-        """Stop, stay down ``down_seconds``, start again on the same port.
+    def restart(
+        self,
+        down_seconds: float = 0.0,
+        while_down: Callable[[], object] | None = None,
+    ) -> None:
+        """Stop, run ``while_down``, wait out ``down_seconds``, start again.
 
-        Nothing is saved to disk, so every queued message is lost, as when a
-        cache-only Redis fails over.
+        The server comes back on the same port. Nothing is saved to disk, so
+        every queued message is lost, as when a cache-only Redis fails over.
         """
         port = self.port
         self.stop()
-        time.sleep(down_seconds)
+        began = time.monotonic()
+        if while_down is not None:
+            while_down()
+        time.sleep(max(0.0, down_seconds - (time.monotonic() - began)))
         self._keep_port = port
         try:
             self.start()

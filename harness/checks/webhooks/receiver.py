@@ -4,13 +4,17 @@ Each path of a ``Receiver`` follows a ``Plan``: a script of first answers,
 then one answer for every request after. Answers are ``ok`` (200), a status
 code such as ``500`` or ``410``, ``redirect`` (a 307 that must not be
 followed), ``hang`` (no answer until ``hang_seconds`` pass or the receiver
-stops) and ``close`` (the connection is dropped without a word). Every request
+stops), ``trickle`` (the status line one byte every half second, so no single
+read waits long but the answer never ends) and ``close`` (the connection is
+dropped without a word). Every request
 is recorded as it arrives, with its headers and body, so tests can check
 signatures, ids and timing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +64,7 @@ class Receiver:
         self._in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
         self.received: list[Received] = []
+        self._connections: set[socket.socket] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -93,6 +98,11 @@ class Receiver:
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> Receiver:
@@ -146,9 +156,23 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; without this, Nagle
+            # and the client's delayed ACK add 40 ms to every kept-alive answer.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def setup(self) -> None:
+                super().setup()
+                with receiver._lock:
+                    receiver._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with receiver._lock:
+                    receiver._connections.discard(self.connection)
+                with contextlib.suppress(OSError):
+                    super().finish()
 
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length", 0)), MAX_BODY_BYTES)
@@ -165,11 +189,15 @@ class Receiver:
                     receiver._done(path)
 
             def _answer(self, answer: str, plan: Plan) -> None:
-                self.close_connection = True
+                if answer in ("hang", "close", "trickle"):
+                    self.close_connection = True
                 if answer == "hang":
                     receiver._stopping.wait(plan.hang_seconds)
                     return
                 if answer == "close":
+                    return
+                if answer == "trickle":
+                    self._trickle(plan.hang_seconds)
                     return
                 if answer == "ok" and plan.delay:
                     receiver._stopping.wait(plan.delay)
@@ -186,5 +214,17 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+
+            def _trickle(self, seconds: float) -> None:
+                deadline = time.monotonic() + seconds
+                line = b"HTTP/1.1 200 OK\r\n" * 100
+                for byte in line:
+                    if time.monotonic() > deadline or receiver._stopping.wait(0.5):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
         return Handler
