@@ -22,7 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, utcnow
 
 # The events other domains report through ``notify``.
-KINDS = ("assessment_completed", "new_match", "application_status_changed")
+KINDS = (
+    "assessment_completed",
+    "new_match",
+    "application_status_changed",
+    "webhook_endpoint_disabled",
+)
 # What the email outbox carries: account mails and notification mails.
 EMAIL_KINDS = ("verify_email", "password_reset", *KINDS)
 EMAIL_STATUSES = ("pending", "sent", "failed")

@@ -10,7 +10,12 @@ from pydantic import BaseModel, Field
 from app.schemas import PageQuery
 from app.validation import StrictModel
 
-Kind = Literal["assessment_completed", "new_match", "application_status_changed"]
+Kind = Literal[
+    "assessment_completed",
+    "new_match",
+    "application_status_changed",
+    "webhook_endpoint_disabled",
+]
 
 
 class NotificationQuery(PageQuery):
@@ -58,9 +63,11 @@ class PreferencesIn(StrictModel):
     assessment_completed: SwitchesIn | None = None
     new_match: SwitchesIn | None = None
     application_status_changed: SwitchesIn | None = None
+    webhook_endpoint_disabled: SwitchesIn | None = None
 
 
 class PreferencesOut(BaseModel):
     assessment_completed: SwitchesOut
     new_match: SwitchesOut
     application_status_changed: SwitchesOut
+    webhook_endpoint_disabled: SwitchesOut

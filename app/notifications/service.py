@@ -29,6 +29,8 @@ DEFAULT_PREFERENCES: dict[str, tuple[bool, bool]] = {
     "assessment_completed": (True, False),
     "new_match": (True, True),
     "application_status_changed": (True, True),
+    # A partner's endpoint stopped receiving: its owner must hear of it.
+    "webhook_endpoint_disabled": (True, True),
 }
 TITLE_MAX_CHARS = 160
 # Ids are PostgreSQL integers; a larger one in a URL simply does not exist.

@@ -313,11 +313,6 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
     _balanced(world, receiver)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.notifications has no kind 'webhook_endpoint_disabled' yet "
-    "(KINDS and its CHECK constraint belong to the notifications domain)",
-)
 def test_the_owner_is_notified_when_an_endpoint_is_disabled(
     world: World, receiver: Receiver
 ) -> None:

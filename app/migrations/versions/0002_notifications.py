@@ -18,11 +18,12 @@ depends_on: str | Sequence[str] | None = None
 
 # The kinds as the models listed them when this revision was written.
 NOTIFICATION_KINDS = (
-    "kind IN ('assessment_completed', 'new_match', 'application_status_changed')"
+    "kind IN ('assessment_completed', 'new_match', 'application_status_changed', "
+    "'webhook_endpoint_disabled')"
 )
 EMAIL_KINDS = (
     "kind IN ('verify_email', 'password_reset', 'assessment_completed', "
-    "'new_match', 'application_status_changed')"
+    "'new_match', 'application_status_changed', 'webhook_endpoint_disabled')"
 )
 
 
