@@ -68,8 +68,37 @@ def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     for ref in APIFLASK_ERROR_REFS:
         schemas.pop(ref.rsplit("/", 1)[1], None)
     schemas["Problem"] = PROBLEM_SCHEMA
+    _document_pages(spec)
 
     return spec
+
+
+HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _document_pages(spec: dict[Any, Any]) -> None:
+    """Pages answer HTML, form errors included, and redirect after a POST.
+
+    APIFlask documents a view without an output schema as JSON; for the
+    operations tagged "pages" every answer is text/html except redirects,
+    which have no body, and every POST may redirect once it succeeds.
+    """
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "pages" not in operation.get(
+                "tags", []
+            ):
+                continue
+            responses = operation.setdefault("responses", {})
+            if method == "post":
+                responses.setdefault(
+                    "302", {"description": "Done; on to the next page"}
+                )
+            for status, response in responses.items():
+                if status.startswith("3"):
+                    response.pop("content", None)
+                else:
+                    response["content"] = dict(HTML_CONTENT)
 
 
 def _to_problem(response: dict[str, Any]) -> None:

@@ -19,12 +19,6 @@ from tests.fixtures import Account, sign_up
 
 covers = pytest.mark.covers
 
-PAGES_SPEC_GAP = (
-    "app/web/views.py documents its HTML pages as application/json (and the "
-    "302 of a successful sign-up or log-in not at all); remove this mark once "
-    "the pages document text/html and every status they answer"
-)
-
 
 def assert_status_documented(app: Any, response: Any, method: str, path: str) -> None:
     """The status-code half of the contract, for pages whose bodies are HTML."""
@@ -277,7 +271,6 @@ def test_profile_page(app: Any, client: FlaskClient, learner: Account) -> None:
         assert_status_documented(app, response, method, "/profile")
 
 
-@pytest.mark.xfail(reason=PAGES_SPEC_GAP, strict=True)
 @covers("GET", "/")
 @covers("POST", "/signup")
 def test_pages_document_html_and_their_redirects(app: Any, client: FlaskClient) -> None:
