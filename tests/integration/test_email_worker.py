@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,13 +105,19 @@ def test_a_worker_process_delivers_the_signup_mail_over_smtp(
             mails = inbox.wait_for(
                 "worker.test@learners.example", timeout=WORKER_START_SECONDS
             )
+            # The worker marks the row sent just after the SMTP server took
+            # the mail; stopping it in between would leave the row pending.
+            deadline = time.monotonic() + 10
+            while True:
+                with Session(engine) as session:
+                    row = session.scalars(
+                        select(EmailOutbox).where(EmailOutbox.user_id == user_id)
+                    ).one()
+                if row.status != "pending" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
         finally:
             stop_worker(worker)
-
-        with Session(engine) as session:
-            row = session.scalars(
-                select(EmailOutbox).where(EmailOutbox.user_id == user_id)
-            ).one()
         engine.dispose()
 
     log = (tmp_path / "worker.log").read_text(errors="replace")
