@@ -552,6 +552,30 @@ class DisposableRedis:
     ) -> None:
         self.stop()
 
+    def _spawn(self, executable: Path, home: Path) -> subprocess.Popen[bytes]:
+        """Starts redis-server on ``self.port`` in its own session, logging."""
+        assert self.log_path is not None
+        argv = [
+            str(executable),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(home),
+            "--daemonize", "no",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=home,
+                start_new_session=True,
+            )
+        self.pid = self._process.pid
+        return self._process
+
     def _launch(self, executable: Path, home: Path, deadline: float) -> None:
         """Starts the server, on another port if its port was taken meanwhile."""
         assert self.log_path is not None
@@ -559,31 +583,13 @@ class DisposableRedis:
         for _ in range(_PORT_ATTEMPTS):
             self.port = free_port()
             log_start = _size(self.log_path)
-            argv = [
-                str(executable),
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(home),
-                "--daemonize", "no",
-            ]  # fmt: skip
-            with self.log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=home,
-                    start_new_session=True,
-                )
-            self.pid = self._process.pid
+            process = self._spawn(executable, home)
 
             if self._wait_until_ready(deadline):
                 return
 
             tail = _tail(self.log_path, since=log_start)
-            code = self._process.poll()
+            code = process.poll()
             if code is None:
                 raise ServiceUnavailable(
                     f"Redis from {self.source} did not answer PING on port "

@@ -9,10 +9,8 @@ test makes its own partner and the ``world`` fixture deletes them afterwards.
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,53 +18,17 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.notifications.models import Notification
 from harness.checks.webhooks.ledger import check_received
-from harness.checks.webhooks.processes import WorkerProcess
 from harness.checks.webhooks.receiver import Plan, Receiver
 from harness.checks.webhooks.world import DRILL_SETTINGS, World
-from tests.fixtures import Services, env_for
 
 pytestmark = pytest.mark.integration
 
 # Generous bounds (seconds) for things that take well under a second here.
 SETTLE_SECONDS = 15.0
 SKILLFORGE = str(Path(sys.executable).parent / "skillforge")
-
-
-@pytest.fixture(scope="module")
-def drill_env(services: Services) -> dict[str, str]:
-    return dict(os.environ, **env_for(services, **DRILL_SETTINGS))
-
-
-@pytest.fixture(scope="module")
-def drill_settings(drill_env: dict[str, str]) -> Settings:
-    return load_settings(drill_env)
-
-
-@pytest.fixture(scope="module")
-def worker(
-    drill_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WorkerProcess]:
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with WorkerProcess(drill_env, log) as process:
-        yield process
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def world(drill_settings: Settings, worker: WorkerProcess) -> Iterator[World]:
-    made = World(drill_settings)
-    try:
-        yield made
-    finally:
-        made.cleanup()
 
 
 def _settle(world: World, receiver: Receiver, partner_id: int) -> None:

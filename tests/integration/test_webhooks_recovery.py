@@ -9,7 +9,6 @@ carry the event's one id.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.integration
 # A delivery whose worker died is retried once its claim lapses (the total
 # timeout plus 5 s) and the sweep (every 0.5 s, 2 s grace) sees it.
 RECOVERY_SECONDS = 20.0
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
 
 
 def _env(services: Services, redis_url: str | None = None) -> dict[str, str]:

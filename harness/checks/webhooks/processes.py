@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -153,25 +152,6 @@ class RestartableRedis(DisposableRedis):
 
         # The port was just freed by stop(); only this server asks for it.
         self.port = self._keep_port
-        assert self.log_path is not None
-        argv = [
-            str(executable),
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(home),
-            "--daemonize", "no",
-        ]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=home,
-                start_new_session=True,
-            )
-        self.pid = self._process.pid
+        self._spawn(executable, home)
         if not self._wait_until_ready(deadline):
             raise ServiceUnavailable(f"Redis did not come back on port {self.port}")
