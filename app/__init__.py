@@ -13,6 +13,7 @@ from typing import Any
 from apiflask import APIFlask, HTTPError
 from flask import Response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import db as database
@@ -213,6 +214,20 @@ def _register_errors(app: APIFlask) -> None:
         )
         # Errors may name headers of their own, such as Retry-After on a 429.
         response.headers.update(getattr(error, "headers", None) or {})
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError) -> Response:
+        # Degraded, documented: the database does not answer, nothing was
+        # written; the client may retry, /readyz names what is down.
+        logger.warning("Database unavailable on %s %s.", request.method, request.path)
+        response = problem_response(
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            "The database does not answer; nothing was changed. Try again shortly.",
+        )
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(CSRFError)

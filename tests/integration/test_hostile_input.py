@@ -145,3 +145,35 @@ def test_with_redis_down_pages_still_serve_and_readyz_names_it(
     assert skills == 200
     assert ready == 503
     assert "redis" in down
+
+
+def test_with_the_database_down_the_api_answers_503_not_500(
+    services: Services,
+) -> None:
+    closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"
+    env = {**os.environ, **env_for(services, DATABASE_URL=closed)}
+
+    result = subprocess.run(
+        [sys.executable, "-c", DATABASE_DOWN_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    skills, kind, ready = json.loads(result.stdout.strip().splitlines()[-1])
+    assert skills == 503
+    assert kind.endswith("/database-unavailable")
+    assert ready == 503
+
+
+DATABASE_DOWN_PROBE = """
+import json
+from app import create_app
+from app.config import load_settings
+client = create_app(load_settings()).test_client()
+skills = client.get("/api/v1/skills")
+print(json.dumps([skills.status_code, skills.get_json()["type"],
+                  client.get("/readyz").status_code]))
+"""
