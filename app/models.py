@@ -1,5 +1,8 @@
 """Every model of the app, imported in one place for Alembic and the seed."""
 
+# Imported for its ORM events: every process that ends a token also clears
+# it from the token cache.
+import app.auth.token_cache  # noqa: F401
 from app.assessments.models import Assessment, Attempt, AttemptAnswer, Question
 from app.auth.models import ApiToken, OneTimeToken, User
 from app.db import Base

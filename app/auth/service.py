@@ -174,9 +174,14 @@ def issue_token(session: Session, user: User, name: str = "api") -> str:
     return raw
 
 
+def plausible_token(raw_token: str) -> bool:
+    """Whether ``raw_token`` has the shape of the tokens we issue."""
+    return raw_token.startswith(TOKEN_PREFIX) and len(raw_token) <= 128
+
+
 def user_for_token(session: Session, raw_token: str) -> User | None:
     """The user a live token belongs to, or None for an unknown or dead token."""
-    if not raw_token.startswith(TOKEN_PREFIX) or len(raw_token) > 128:
+    if not plausible_token(raw_token):
         return None
 
     token = session.scalar(

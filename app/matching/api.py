@@ -15,6 +15,7 @@ from flask import Response, current_app
 
 from app.auth.api import current_user, token_auth
 from app.auth.models import User
+from app.auth.token_cache import current_identity, identity_auth
 from app.db import request_session
 from app.matching import cache, matches, service
 from app.matching.errors import NotALearner
@@ -49,7 +50,7 @@ def _iso(value: Any) -> str:
 
 
 @bp.get("/matches")
-@bp.auth_required(token_auth)
+@bp.auth_required(identity_auth)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(MatchPage)
 @bp.doc(
@@ -62,14 +63,25 @@ def _iso(value: Any) -> str:
     responses=[200, 400, 401, 403],
 )
 def my_matches(query: PageQuery) -> Response:
-    user = _learner()
+    # The hot route: the token from the token cache, the page from the page
+    # cache; PostgreSQL only when either misses.
+    who = current_identity()
+    if who.role != "learner":
+        raise NotALearner("Only learners have matches, saves and applications.")
     redis_url = current_app.config["SKILLFORGE"].redis_url
-    body, versions = cache.cached_page(redis_url, user.id, query.page, query.per_page)
+    body, versions = cache.cached_page(
+        redis_url, who.user_id, query.page, query.per_page
+    )
     if body is None:
-        page = matches.matches_page(request_session(), user, query.page, query.per_page)
-        # Built by hand and checked by the contract tests: the hot route.
+        session = request_session()
+        user = session.get(User, who.user_id)
+        assert user is not None  # tokens die with their user (cascade)
+        page = matches.matches_page(session, user, query.page, query.per_page)
+        # Built by hand and checked by the contract tests.
         body = json.dumps(page, separators=(",", ":"), default=_iso).encode()
-        cache.store_page(redis_url, user.id, query.page, query.per_page, versions, body)
+        cache.store_page(
+            redis_url, who.user_id, query.page, query.per_page, versions, body
+        )
 
     return Response(body, mimetype="application/json")
 

@@ -27,16 +27,13 @@ error: the page is built from the database and the failure logged.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import redis
-from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.config import load_settings
-from app.errors import ConfigError
+from app.caching import app_redis_url, client
 from app.profiles.models import LearnerProfile, LearnerSkill
 
 logger = logging.getLogger(__name__)
@@ -48,45 +45,6 @@ PAGES_KEY = "skillforge:matching:pages:{user_id}"
 # Keys of ``Session.info`` this module uses.
 CHANGED_KEY = "matching.changed_learners"
 REDIS_URL_KEY = "matching.redis_url"
-
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
-
-
-def client(redis_url: str) -> redis.Redis:
-    """One client (and connection pool) per Redis URL and process."""
-    with _clients_lock:
-        found = _clients.get(redis_url)
-        if found is None:
-            found = redis.Redis.from_url(
-                redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-            )
-            _clients[redis_url] = found
-
-    return found
-
-
-def app_redis_url() -> str | None:
-    """The Redis of the running app, or the one configured for this process.
-
-    None outside an app when no Redis is configured (a script on the
-    development defaults, a test's own session): nothing to invalidate there
-    that the expiry does not cover.
-    """
-    if has_app_context():
-        url: str = current_app.config["SKILLFORGE"].redis_url
-        return url
-
-    try:
-        settings = load_settings()
-    except ConfigError:
-        logger.warning("No usable settings; cached match pages simply expire.")
-        return None
-    if settings.secret_sources.get("REDIS_URL") == "development default":
-        return None
-
-    return settings.redis_url
-
 
 # --- Reading and writing pages ------------------------------------------------------
 
