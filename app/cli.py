@@ -23,18 +23,29 @@ def main() -> None:
 @click.option(
     "--bind", default="127.0.0.1:8000", show_default=True, help="Address to listen on."
 )
-@click.option("--workers", default=2, show_default=True, help="Worker processes.")
-@click.option("--threads", default=1, show_default=True, help="Threads per worker.")
-def serve(bind: str, workers: int, threads: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes [default: SKILLFORGE_WEB_WORKERS, else 2 per core + 1].",
+)
+@click.option(
+    "--threads",
+    default=1,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Threads per worker.",
+)
+def serve(bind: str, workers: int | None, threads: int) -> None:
     """Serve the web app and the JSON API with gunicorn."""
     try:
         load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
+    from app.server import default_workers
     from app.server import serve as run
 
-    run(bind, workers, threads)
+    run(bind, workers or default_workers(), threads)
 
 
 @main.command()

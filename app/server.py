@@ -47,6 +47,19 @@ class SkillForgeServer(BaseApplication):
         return app
 
 
+def default_workers() -> int:
+    """Two sync workers per core, plus one: gunicorn's own rule of thumb.
+
+    A sync worker holds its core idle while it waits on PostgreSQL or Redis;
+    the extra workers use that time. ``SKILLFORGE_WEB_WORKERS`` overrides it.
+    """
+    configured = os.environ.get("SKILLFORGE_WEB_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+
+    return 2 * (os.cpu_count() or 1) + 1
+
+
 def _worker_exit(_server: Any, _worker: Any) -> None:
     from app import telemetry
 

@@ -29,7 +29,9 @@ def hello() -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--bind", default="127.0.0.1:8100", help="address")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=server.default_workers(), help="processes"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     args = parser.parse_args()
 

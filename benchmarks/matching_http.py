@@ -270,9 +270,17 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=500, help="learners logged in")
     parser.add_argument("--users", type=int, default=32, help="locust users")
     parser.add_argument("--seconds", type=int, default=20, help="seconds per run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: as skillforge serve, 2 per core + 1)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     args = parser.parse_args()
+    from app.server import default_workers
+
+    args.workers = args.workers or default_workers()
 
     from harness.services import DisposablePostgres, DisposableRedis, free_port
 

@@ -94,3 +94,17 @@ def test_serve_refuses_to_start_in_production_with_default_secret() -> None:
 
     assert result.exit_code != 0
     assert "SECRET_KEY is missing" in result.output
+
+
+def test_serve_defaults_to_two_workers_per_core_plus_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.server import default_workers
+
+    monkeypatch.delenv("SKILLFORGE_WEB_WORKERS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert default_workers() == 5
+    monkeypatch.setenv("SKILLFORGE_WEB_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("SKILLFORGE_WEB_WORKERS", "zero")
+    assert default_workers() == 5
