@@ -9,6 +9,7 @@ a request for long.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 
 import redis
@@ -34,6 +35,15 @@ def client(redis_url: str) -> redis.Redis:
             _clients[redis_url] = found
 
     return found
+
+
+def spread(ttl_seconds: int) -> int:
+    """A lifetime between three quarters of ``ttl_seconds`` and all of it.
+
+    Entries written together (a burst of first requests) then expire apart,
+    instead of sending every reader to PostgreSQL in the same instant.
+    """
+    return random.randint(max(1, ttl_seconds * 3 // 4), ttl_seconds)
 
 
 def app_redis_url() -> str | None:

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from app.auth import service
 from app.auth.models import ApiToken, User
-from app.caching import app_redis_url, client
+from app.caching import app_redis_url, client, spread
 from app.db import request_session
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def identity_for_token(redis_url: str, raw_token: str) -> Identity | None:
         return None
     if redis_ok and cached is None:
         try:
-            client(redis_url).set(key, _entry(user), ex=TTL_SECONDS, nx=True)
+            client(redis_url).set(key, _entry(user), ex=spread(TTL_SECONDS), nx=True)
         except redis.RedisError:
             logger.warning("Could not cache a token of user %d.", user.id)
 

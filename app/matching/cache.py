@@ -32,7 +32,7 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.caching import app_redis_url, client
+from app.caching import app_redis_url, client, spread
 from app.profiles.models import LearnerProfile, LearnerSkill
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def store_page(
 
     key = PAGE_KEY.format(user_id=user_id, page=page, per_page=per_page)
     try:
-        client(redis_url).set(key, versions + b"\n" + body, ex=TTL_SECONDS)
+        client(redis_url).set(key, versions + b"\n" + body, ex=spread(TTL_SECONDS))
     except redis.RedisError:
         logger.warning("Could not cache a match page of learner %d.", user_id)
 
