@@ -111,6 +111,20 @@ def _register_json_guard(app: APIFlask) -> None:
     """Refuse API bodies that are not JSON (415) or not well-formed (400)."""
 
     @app.before_request
+    def refuse_nul_bytes() -> Response | None:
+        # PostgreSQL text cannot hold NUL: refused here, for every route,
+        # before any query parameter or path part reaches a query.
+        query = request.query_string
+        if b"\x00" in query or b"%00" in query or "\x00" in request.path:
+            return problem_response(
+                400,
+                "bad-query",
+                "The request has invalid fields",
+                "The path and the query string may not hold NUL bytes.",
+            )
+        return None
+
+    @app.before_request
     def require_json_body() -> Response | None:
         if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
             return None
@@ -175,6 +189,22 @@ def _validation_errors(detail: Any) -> list[dict[str, str]]:
     return errors
 
 
+# Titles and default details of the framework's own errors, worded as the
+# app's errors are (a 401 reads the same from the token check and the login).
+HTTP_WORDING: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be read; check its body and headers."),
+    401: (
+        "Authentication required",
+        "Send a valid token: Authorization: Bearer <token>.",
+    ),
+    413: ("Payload too large", "The body is larger than this API accepts."),
+    429: (
+        "Too many requests",
+        "Too many requests from this address; wait for Retry-After seconds.",
+    ),
+}
+
+
 def _http_problem(error: HTTPError) -> Response:
     """Turn APIFlask's and werkzeug's HTTP errors into problem+json."""
     if error.status_code == 422 and isinstance(error.detail, dict):
@@ -189,11 +219,14 @@ def _http_problem(error: HTTPError) -> Response:
         )
 
     slug = error.message.lower().replace(" ", "-") if error.message else "error"
+    title, detail = HTTP_WORDING.get(
+        error.status_code, (error.message or "Error", None)
+    )
     response = problem_response(
         error.status_code,
         slug,
-        error.message or "Error",
-        error.detail if isinstance(error.detail, str) and error.detail else None,
+        title,
+        error.detail if isinstance(error.detail, str) and error.detail else detail,
     )
     for name, value in dict(error.headers or {}).items():
         if name.lower() != "content-type":

@@ -42,7 +42,9 @@ class InvalidInput(SkillForgeError):
     title = "The request has invalid fields"
 
     def __init__(self, errors: list[dict[str, str]], detail: str | None = None):
-        super().__init__(detail or "One or more fields are invalid.", errors=errors)
+        # The same shape as schema errors: each names its field and where it was.
+        located = [{"location": "body", **error} for error in errors]
+        super().__init__(detail or "One or more fields are invalid.", errors=located)
 
 
 class NotFound(SkillForgeError):

@@ -73,7 +73,15 @@ class ProfileUpdateIn(StrictModel):
     headline: text(160) | None = None  # type: ignore[valid-type]
     goals: text(2000) | None = None  # type: ignore[valid-type]
     persona: Persona | None = None
-    skills: list[SkillLevelIn] | None = Field(default=None, max_length=100)
+    skills: list[SkillLevelIn] | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "Your self-rated skills; the list replaces the earlier one. A skill "
+            "with an assessed level stays on the profile when left out, with its "
+            "earlier self-rating: assessed levels change only by assessment."
+        ),
+    )
 
 
 class ProfileSkillOut(BaseModel):

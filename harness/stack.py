@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,8 @@ class StackInfo:
     base_url: str
     secrets_dir: str
     processes: list[ManagedProcess] = field(default_factory=list)
+    # The mail catcher's SMTP port (0 in records of stacks without one).
+    smtp_port: int = 0
 
     @classmethod
     def load(cls, path: Path) -> StackInfo:
@@ -96,6 +99,11 @@ class StackInfo:
             SKILLFORGE_SECRETS_DIR=self.secrets_dir,
             PYTHONUNBUFFERED="1",
         )
+        if self.smtp_port:
+            env.update(
+                SKILLFORGE_SMTP_HOST="127.0.0.1",
+                SKILLFORGE_SMTP_PORT=str(self.smtp_port),
+            )
         env.update(extra)
         return env
 
@@ -277,6 +285,9 @@ def up(
         if redis_proc is not None:
             processes.append(redis_proc)
 
+        mail = _mail_catcher(workdir, progress)
+        processes.append(mail)
+
         name = f"skillforge_{uuid.uuid4().hex[:8]}"
         database_url = create_database(server_url, name)
         info = StackInfo(
@@ -288,6 +299,7 @@ def up(
             base_url="",
             secrets_dir=str(workdir / "secrets"),
             processes=processes,
+            smtp_port=int(mail.extra["port"]),
         )
         write_secrets(Path(info.secrets_dir), database_url, redis_url)
         env = info.app_env()
@@ -387,6 +399,52 @@ def _redis(workdir: Path, progress: Any) -> tuple[str, ManagedProcess | None]:
     )
 
 
+def _mail_catcher(workdir: Path, progress: Any) -> ManagedProcess:
+    """aiosmtpd on a free loopback port, keeping every mail in a Maildir.
+
+    The app's emails (verification and reset links, notifications) land
+    there instead of in the worker's retry loop; ``stack status`` names it.
+    """
+    port = free_port()
+    mail_dir = workdir / "mail"
+    mail = spawn(
+        "mail",
+        [
+            str(BIN / "python"),
+            "-m",
+            "aiosmtpd",
+            "--nosetuid",
+            "--smtputf8",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--class",
+            "aiosmtpd.handlers.Mailbox",
+            str(mail_dir),
+        ],
+        dict(os.environ),
+        workdir / "mail.log",
+        marker="aiosmtpd",
+    )
+    mail.url = f"smtp://127.0.0.1:{port} (Maildir {mail_dir})"
+    mail.extra = {"port": port, "mail_dir": str(mail_dir)}
+    deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=1),
+        ):
+            progress(f"  mail: SMTP catcher on 127.0.0.1:{port}, mails in {mail_dir}")
+            return mail
+        if not alive(mail.pid, mail.marker):
+            break
+        time.sleep(0.1)
+
+    _stop(mail)
+    raise ServiceUnavailable(
+        f"the mail catcher did not listen; see {workdir / 'mail.log'}"
+    )
+
+
 def _stop(process: ManagedProcess) -> None:
     if not process.owned:
         return
@@ -417,7 +475,7 @@ def _signal_postmaster(pid: int) -> None:
 
 def down(info: StackInfo, progress: Any = print, root: Path | None = None) -> None:
     """Stop the app processes, drop the database, stop owned servers."""
-    for name in ("worker", "web"):
+    for name in ("worker", "web", "mail"):
         process = info.process(name)
         if process is not None:
             progress(f"  stopping {name} (pid {process.pid})")

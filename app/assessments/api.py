@@ -67,7 +67,11 @@ def assessment(assessment_id: int) -> dict[str, Any]:
 @bp.output(AssessmentAttemptOut, status_code=201)
 @bp.doc(
     summary="Start an attempt; the clock starts now",
-    responses=[201, 401, 403, 404, 409],
+    description=(
+        "At most one live attempt per assessment (409 while one runs) and "
+        "three starts per assessment in any 24 hours (429 with Retry-After)."
+    ),
+    responses=[201, 401, 403, 404, 409, 429],
 )
 def start_attempt(assessment_id: int) -> dict[str, Any]:
     user = _require_learner()

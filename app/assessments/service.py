@@ -35,6 +35,7 @@ from app.assessments.errors import (
     AttemptAlreadySubmitted,
     AttemptExpired,
     AttemptInProgress,
+    TooManyAttempts,
 )
 from app.assessments.models import Assessment, Attempt, AttemptAnswer, Question
 from app.auth.models import User
@@ -51,6 +52,11 @@ logger = logging.getLogger(__name__)
 GRACE_SECONDS = 5
 # Ids are PostgreSQL integers; a larger one in a URL names nothing.
 MAX_ID = 2**31 - 1
+# Starts per learner and assessment in any 24 hours. Scores are exact, so
+# unlimited retakes would let a learner read the answer key off the results
+# by changing one answer at a time.
+MAX_STARTS_PER_DAY = 3
+START_WINDOW = timedelta(hours=24)
 # (lowest percentage, level), highest first.
 LEVEL_THRESHOLDS: tuple[tuple[int, int], ...] = ((85, 4), (65, 3), (40, 2), (0, 1))
 
@@ -191,6 +197,7 @@ def start_attempt(session: Session, user: User, assessment_id: int) -> Attempt:
             )
         current.status = "expired"
         session.flush()
+    _check_start_allowance(session, user, assessment_id, now)
 
     attempt = Attempt(
         user_id=user.id,
@@ -214,6 +221,30 @@ def start_attempt(session: Session, user: User, assessment_id: int) -> Attempt:
         assessment.id,
     )
     return load_attempt(session, user, attempt.id)
+
+
+def _check_start_allowance(
+    session: Session, user: User, assessment_id: int, now: datetime
+) -> None:
+    """Refuse a start beyond ``MAX_STARTS_PER_DAY``, saying when the next is due."""
+    recent = session.scalars(
+        select(Attempt.started_at)
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.assessment_id == assessment_id,
+            Attempt.started_at > now - START_WINDOW,
+        )
+        .order_by(Attempt.started_at.desc())
+        .limit(MAX_STARTS_PER_DAY)
+    ).all()
+    if len(recent) < MAX_STARTS_PER_DAY:
+        return
+
+    wait = recent[-1] + START_WINDOW - now
+    raise TooManyAttempts(
+        f"An assessment can be started {MAX_STARTS_PER_DAY} times in 24 hours.",
+        retry_after=max(1, int(wait.total_seconds()) + 1),
+    )
 
 
 def load_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
@@ -244,7 +275,7 @@ def _check_answers(
     chosen: dict[int, list[int]] = {}
 
     for index, answer in enumerate(answers):
-        field = f"answers[{index}]"
+        field = f"answers.{index}"
         question = by_id.get(answer["question_id"])
         choice = list(answer["choice"])
         if question is None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
+from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.profiles.models import (
     AdvisorAssignment,
@@ -98,18 +99,28 @@ def _replace_skills(
             [{"field": "skills", "message": f"unknown skill: {s}"} for s in unknown]
         )
 
-    assessed = {row.skill_id: row.assessed_level for row in profile.skills}
+    # Assessed levels are evidence, not the learner's to drop: a skill with
+    # one stays when the list leaves it out, with its earlier self-rating.
+    earlier = {
+        row.skill_id: (row.self_level, row.assessed_level) for row in profile.skills
+    }
+    listed = {known[item["skill"]]: item["self_level"] for item in wanted}
+    kept = {
+        skill_id: self_level
+        for skill_id, (self_level, assessed_level) in earlier.items()
+        if assessed_level is not None and skill_id not in listed
+    }
     profile.skills.clear()
     session.flush()
-    for item in wanted:
-        skill_id = known[item["skill"]]
+    for skill_id, self_level in {**listed, **kept}.items():
         profile.skills.append(
             LearnerSkill(
                 skill_id=skill_id,
-                self_level=item["self_level"],
-                assessed_level=assessed.get(skill_id),
+                self_level=self_level,
+                assessed_level=earlier.get(skill_id, (None, None))[1],
             )
         )
+    profile.updated_at = utcnow()
 
 
 def profile_body(profile: LearnerProfile, user: User) -> dict[str, Any]:

@@ -6,7 +6,8 @@ unexpected errors, such as the database being away, with the middleware's own
 backoff between ``min_backoff`` and ``max_backoff``). Each worker process also
 runs the dispatcher's sweep every ``sweep_interval`` seconds in a thread, so a
 plain ``skillforge worker`` recovers messages lost to a Redis restart or a
-killed worker without any other process.
+killed worker without any other process; the same thread sends the email
+outbox's stale rows (``dispatch_stale_emails``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import app.models  # noqa: F401  (every mapper, before the first query)
 from app.broker import configure_broker
 from app.config import load_settings
+from app.notifications.email import dispatch_stale_emails
 from app.webhooks import dispatcher
 from app.webhooks.delivery import attempt_delivery
 
@@ -157,6 +159,13 @@ class SweepThread(dramatiq.Middleware):
                     dispatcher.sweep(session, settings)
             except Exception:
                 logger.warning("The webhook sweep failed; trying again.", exc_info=True)
+            try:
+                # The email outbox has the same gap (a message lost between
+                # commit and worker); its stale rows go out from here too.
+                with runtime.session() as session:
+                    dispatch_stale_emails(session, settings.redis_url)
+            except Exception:
+                logger.warning("The email sweep failed; trying again.", exc_info=True)
             self._check_consumers()
 
     def _check_consumers(self) -> None:

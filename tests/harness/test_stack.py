@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,8 +37,31 @@ def test_stack_up_status_down_stops_everything_it_started(tmp_path: Path) -> Non
     state = json.loads((tmp_path / ".harness" / "stack.json").read_text())
     processes = {p["name"]: p for p in state["processes"]}
     try:
-        assert set(processes) == {"postgres", "redis", "web", "worker"}
+        assert set(processes) == {"postgres", "redis", "mail", "web", "worker"}
         assert all(alive(p["pid"], p["marker"]) for p in processes.values())
+        # A sign-up's verification mail goes through the worker to the catcher.
+        signup = urllib.request.Request(
+            f"{state['base_url']}/api/v1/auth/signup",
+            data=json.dumps(
+                {
+                    "email": "new.learner@example.com",
+                    "password": "a long passphrase",
+                    "display_name": "Zoë",
+                    "persona": "student",
+                    "region": "eu",
+                }
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(signup, timeout=10) as response:
+            assert response.status == 201
+        maildir = mailbox.Maildir(processes["mail"]["extra"]["mail_dir"])
+        deadline = time.monotonic() + 30
+        while not len(maildir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        mails = list(maildir)
+        assert [m["To"] for m in mails] == ["new.learner@example.com"]
+        assert b"/verify-email?token=" in mails[0].get_payload(decode=True)
 
         status = run(["stack", "status"], tmp_path)
         assert status.returncode == 0

@@ -256,10 +256,10 @@ def test_another_learners_attempt_is_404(
     ("change", "field"),
     [
         (lambda a: a[:-1], "answers"),
-        (lambda a: [*a, a[0]], "answers[{n}].question_id"),
-        (lambda a: [{**a[0], "question_id": 2**31 - 1}, *a[1:]], "answers[0]"),
-        (lambda a: [{**a[0], "choice": [0, 0]}, *a[1:]], "answers[0].choice"),
-        (lambda a: [{**a[0], "choice": [49]}, *a[1:]], "answers[0].choice"),
+        (lambda a: [*a, a[0]], "answers.{n}.question_id"),
+        (lambda a: [{**a[0], "question_id": 2**31 - 1}, *a[1:]], "answers.0"),
+        (lambda a: [{**a[0], "choice": [0, 0]}, *a[1:]], "answers.0.choice"),
+        (lambda a: [{**a[0], "choice": [49]}, *a[1:]], "answers.0.choice"),
         (lambda a: [{**a[0], "choice": ["0"]}, *a[1:]], "choice"),
         (lambda a: [{**a[0], "choice": [-1]}, *a[1:]], "choice"),
         (lambda a: [{**a[0], "extra": 1}, *a[1:]], "extra"),
@@ -311,7 +311,7 @@ def test_single_choice_takes_one_option_and_ordering_takes_all(
 
     assert response.status_code == 422
     named = {e["field"] for e in response.get_json()["errors"]}
-    assert named == {f"answers[{single}].choice", f"answers[{ordering}].choice"}
+    assert named == {f"answers.{single}.choice", f"answers.{ordering}.choice"}
 
 
 def test_empty_choices_skip_questions_and_score_zero(
@@ -478,3 +478,37 @@ def test_the_database_refuses_two_active_attempts_even_when_starts_race(
     with pytest.raises(IntegrityError), seeded.begin_nested():
         seeded.add(duplicate)
         seeded.flush()
+
+
+def test_a_fourth_start_in_a_day_is_429_until_the_oldest_ages_out(
+    client: FlaskClient, seeded: Session, learner: Account
+) -> None:
+    # Exact scores and unlimited retakes would let a learner read the key
+    # off the results, one changed answer at a time.
+    assessment = assessment_for(seeded, "sql")
+    for _ in range(3):
+        attempt_id = start(client, learner, assessment.id).get_json()["id"]
+        submit(client, learner, attempt_id, answers_from_key(seeded, attempt_id, False))
+
+    refused = start(client, learner, assessment.id)
+
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["type"].endswith("/too-many-attempts")
+    assert 0 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert refused.get_json()["retry_after"] == int(refused.headers["Retry-After"])
+    oldest = seeded.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == learner.id, Attempt.assessment_id == assessment.id)
+        .order_by(Attempt.started_at)
+        .limit(1)
+    ).one()
+    oldest.started_at -= timedelta(hours=24)
+    oldest.expires_at -= timedelta(hours=24)
+    seeded.commit()
+
+    assert start(client, learner, assessment.id).status_code == 201
+    # Other assessments keep their own allowance.
+    assert (
+        start(client, learner, assessment_for(seeded, "python").id).status_code == 201
+    )

@@ -15,15 +15,18 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, pool, select
+from sqlalchemy import create_engine, pool, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.service import sign_up_learner
+from app.db import utcnow
 from app.migrate import upgrade
+from app.notifications.email import STALE_AFTER
 from app.notifications.models import EmailOutbox
 from harness.services import create_database, drop_database
 from tests.fixtures import Services
@@ -124,3 +127,53 @@ def test_a_worker_process_delivers_the_signup_mail_over_smtp(
     assert len(mails) == 1, log[-3000:]
     assert token_in(mails[0])
     assert (row.status, row.attempts, row.secret) == ("sent", 1, None)
+
+
+def test_the_worker_sends_a_mail_whose_message_was_lost(
+    services: Services,
+    own_database: str,
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    # A row committed while its message never reached Redis (Redis away at
+    # commit, or flushed): only the worker's sweep can send it.
+    engine = create_engine(own_database, poolclass=pool.NullPool)
+    with Session(engine) as session:
+        user = sign_up_learner(
+            session,
+            email="lost.mail@learners.example",
+            password="a long passphrase",
+            display_name="Lost Mail",
+            persona="student",
+            region="eu",
+        )
+        session.commit()
+        session.execute(
+            update(EmailOutbox)
+            .where(EmailOutbox.user_id == user.id)
+            .values(created_at=utcnow() - STALE_AFTER - timedelta(seconds=1))
+        )
+        session.commit()
+    redis_client.flushdb()
+
+    with running_inbox() as inbox:
+        env = {
+            **os.environ,
+            "SKILLFORGE_PROFILE": "test",
+            "DATABASE_URL": own_database,
+            "REDIS_URL": services.redis_url,
+            "SKILLFORGE_SMTP_HOST": inbox.host,
+            "SKILLFORGE_SMTP_PORT": str(inbox.port),
+            "SKILLFORGE_WEBHOOK_SWEEP_INTERVAL": "0.5",
+        }
+        worker = start_worker(env, tmp_path / "worker.log")
+        try:
+            mails = inbox.wait_for(
+                "lost.mail@learners.example", timeout=WORKER_START_SECONDS
+            )
+        finally:
+            stop_worker(worker)
+    engine.dispose()
+
+    log = (tmp_path / "worker.log").read_text(errors="replace")
+    assert len(mails) == 1, log[-3000:]

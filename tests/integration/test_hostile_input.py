@@ -177,3 +177,32 @@ skills = client.get("/api/v1/skills")
 print(json.dumps([skills.status_code, skills.get_json()["type"],
                   client.get("/readyz").status_code]))
 """
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/assessments?skill=%00",
+        "/api/v1/skills?page=1%00",
+        "/api/v1/assessments?%00=1",
+        "/api/v1/matches?per_page=%00",
+    ],
+)
+def test_nul_bytes_in_the_query_are_400_not_500(
+    client: FlaskClient, learner: Account, path: str
+) -> None:
+    response = client.get(path, headers=learner.headers)
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["type"].endswith("/bad-query")
+
+
+def test_framework_errors_read_like_the_apps_own(client: FlaskClient) -> None:
+    no_token = client.get("/api/v1/me").get_json()
+    wrong_password = client.post(
+        "/api/v1/auth/login", json={"email": "x@example.com", "password": "wrong one!"}
+    ).get_json()
+
+    assert no_token["title"] == wrong_password["title"] == "Authentication required"
+    assert no_token["detail"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.profiles.models import AdvisorAssignment, LearnerProfile
+from app.profiles.models import AdvisorAssignment, LearnerProfile, LearnerSkill, Skill
 from tests.fixtures import Account, sign_up
 
 pytestmark = pytest.mark.integration
@@ -75,6 +75,13 @@ def test_unknown_skill_is_422_and_keeps_the_old_skills(
     )
 
     assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {
+            "location": "body",
+            "field": "skills",
+            "message": "unknown skill: no-such-skill",
+        }
+    ]
     body = client.get("/api/v1/profile", headers=learner.headers).get_json()
     assert [s["skill"] for s in body["skills"]] == ["python"]
 
@@ -159,3 +166,45 @@ def test_a_page_exactly_full_at_the_end_says_no_more(
 
     assert len(last.get_json()["items"]) == size
     assert last.get_json()["has_more"] is False
+
+
+def test_leaving_out_an_assessed_skill_keeps_it_and_its_level(
+    client: FlaskClient, seeded: Session, learner: Account
+) -> None:
+    client.patch(
+        "/api/v1/profile",
+        headers=learner.headers,
+        json={"skills": [{"skill": "python", "self_level": 3}]},
+    )
+    python = seeded.scalar(select(Skill.id).where(Skill.slug == "python"))
+    seeded.execute(
+        LearnerSkill.__table__.update()
+        .where(LearnerSkill.user_id == learner.id, LearnerSkill.skill_id == python)
+        .values(assessed_level=4)
+    )
+    seeded.commit()
+    before = client.get("/api/v1/profile", headers=learner.headers).get_json()
+
+    response = client.patch(
+        "/api/v1/profile",
+        headers=learner.headers,
+        json={"skills": [{"skill": "sql", "self_level": 1}]},
+    )
+
+    assert response.status_code == 200
+    skills = {s["skill"]: s for s in response.get_json()["skills"]}
+    assert set(skills) == {"python", "sql"}
+    assert (skills["python"]["self_level"], skills["python"]["assessed_level"]) == (
+        3,
+        4,
+    )
+    assert response.get_json()["updated_at"] > before["updated_at"]
+    # Listing it again changes the self-rating only.
+    again = client.patch(
+        "/api/v1/profile",
+        headers=learner.headers,
+        json={"skills": [{"skill": "python", "self_level": 1}]},
+    ).get_json()
+    assert [
+        (s["skill"], s["self_level"], s["assessed_level"]) for s in again["skills"]
+    ] == [("python", 1, 4)]
