@@ -8,7 +8,10 @@ that server), else disposable servers that the harness starts for the session.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,3 +181,19 @@ def seeded(db_session: Session) -> Session:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def run_probe(services: Services, script: str, **settings: str) -> Any:
+    """Run ``script`` in a fresh interpreter with the test settings; its last
+    line of output, as JSON. For what needs a process of its own (the limiter
+    is one object per process; a dead service must not leak into this one).
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, **env_for(services, **settings)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])

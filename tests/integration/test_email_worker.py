@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, pool, select, update
+from sqlalchemy import Engine, create_engine, pool, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.service import sign_up_learner
@@ -73,6 +73,21 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
             worker.wait(timeout=STOP_SECONDS)
 
 
+def sign_up(engine: Engine, email: str) -> int:
+    """A committed sign-up, whose verification mail the worker is to send."""
+    with Session(engine) as session:
+        user = sign_up_learner(
+            session,
+            email=email,
+            password="a long passphrase",
+            display_name="Worker Test",
+            persona="student",
+            region="eu",
+        )
+        session.commit()
+        return user.id
+
+
 def test_a_worker_process_delivers_the_signup_mail_over_smtp(
     services: Services,
     own_database: str,
@@ -93,17 +108,7 @@ def test_a_worker_process_delivers_the_signup_mail_over_smtp(
         worker = start_worker({**os.environ, **env}, tmp_path / "worker.log")
         engine = create_engine(own_database, poolclass=pool.NullPool)
         try:
-            with Session(engine) as session:
-                user = sign_up_learner(
-                    session,
-                    email="worker.test@learners.example",
-                    password="a long passphrase",
-                    display_name="Worker Test",
-                    persona="student",
-                    region="eu",
-                )
-                session.commit()
-                user_id = user.id
+            user_id = sign_up(engine, "worker.test@learners.example")
 
             mails = inbox.wait_for(
                 "worker.test@learners.example", timeout=WORKER_START_SECONDS
@@ -138,19 +143,11 @@ def test_the_worker_sends_a_mail_whose_message_was_lost(
     # A row committed while its message never reached Redis (Redis away at
     # commit, or flushed): only the worker's sweep can send it.
     engine = create_engine(own_database, poolclass=pool.NullPool)
+    user_id = sign_up(engine, "lost.mail@learners.example")
     with Session(engine) as session:
-        user = sign_up_learner(
-            session,
-            email="lost.mail@learners.example",
-            password="a long passphrase",
-            display_name="Lost Mail",
-            persona="student",
-            region="eu",
-        )
-        session.commit()
         session.execute(
             update(EmailOutbox)
-            .where(EmailOutbox.user_id == user.id)
+            .where(EmailOutbox.user_id == user_id)
             .values(created_at=utcnow() - STALE_AFTER - timedelta(seconds=1))
         )
         session.commit()

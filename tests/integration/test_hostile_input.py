@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
 import unicodedata
 
 import pytest
 from flask.testing import FlaskClient
 
 from harness.services import free_port
-from tests.fixtures import Account, Services, env_for, sign_up
+from tests.fixtures import Account, Services, run_probe, sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -130,18 +126,8 @@ def test_with_redis_down_pages_still_serve_and_readyz_names_it(
 ) -> None:
     # In a process of its own: the limiter is one object per process.
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    env = {**os.environ, **env_for(services, REDIS_URL=closed)}
 
-    result = subprocess.run(
-        [sys.executable, "-c", REDIS_DOWN_PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    skills, ready, down = json.loads(result.stdout.strip().splitlines()[-1])
+    skills, ready, down = run_probe(services, REDIS_DOWN_PROBE, REDIS_URL=closed)
     assert skills == 200
     assert ready == 503
     assert "redis" in down
@@ -151,18 +137,8 @@ def test_with_the_database_down_the_api_answers_503_not_500(
     services: Services,
 ) -> None:
     closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"
-    env = {**os.environ, **env_for(services, DATABASE_URL=closed)}
 
-    result = subprocess.run(
-        [sys.executable, "-c", DATABASE_DOWN_PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    skills, kind, ready = json.loads(result.stdout.strip().splitlines()[-1])
+    skills, kind, ready = run_probe(services, DATABASE_DOWN_PROBE, DATABASE_URL=closed)
     assert skills == 503
     assert kind.endswith("/database-unavailable")
     assert ready == 503

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.profiles.models import AdvisorAssignment, LearnerProfile, LearnerSkill, Skill
 from tests.fixtures import Account, sign_up
+from tests.matching_helpers import rate
 
 pytestmark = pytest.mark.integration
 
@@ -171,11 +172,7 @@ def test_a_page_exactly_full_at_the_end_says_no_more(
 def test_leaving_out_an_assessed_skill_keeps_it_and_its_level(
     client: FlaskClient, seeded: Session, learner: Account
 ) -> None:
-    client.patch(
-        "/api/v1/profile",
-        headers=learner.headers,
-        json={"skills": [{"skill": "python", "self_level": 3}]},
-    )
+    rate(client, learner, {"python": 3})
     python = seeded.scalar(select(Skill.id).where(Skill.slug == "python"))
     seeded.execute(
         LearnerSkill.__table__.update()

@@ -7,10 +7,6 @@ API, and read the very next request's answer and the Redis entry.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -22,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth import service, token_cache
 from app.auth.models import User
 from harness.services import free_port
-from tests.fixtures import Account, Services, env_for, sign_up
+from tests.fixtures import Account, Services, run_probe, sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -77,14 +73,19 @@ def test_logging_out_ends_a_cached_token_at_once(
     assert redis_client.ttl(key_of(learner.token)) > token_cache.TTL_SECONDS
 
 
-def test_revoking_by_id_ends_only_that_cached_token(
-    client: FlaskClient, learner: Account
-) -> None:
+def second_token(client: FlaskClient, learner: Account) -> str:
     login = client.post(
         "/api/v1/auth/login",
         json={"email": learner.email, "password": learner.password},
     )
-    second = login.get_json()["token"]
+    token: str = login.get_json()["token"]
+    return token
+
+
+def test_revoking_by_id_ends_only_that_cached_token(
+    client: FlaskClient, learner: Account
+) -> None:
+    second = second_token(client, learner)
     assert matches(client, learner.token).status_code == 200
     assert matches(client, second).status_code == 200
     listed = client.get("/api/v1/auth/tokens", headers=learner.headers).get_json()
@@ -100,11 +101,7 @@ def test_revoking_by_id_ends_only_that_cached_token(
 def test_logging_out_everywhere_ends_every_cached_token(
     client: FlaskClient, learner: Account
 ) -> None:
-    login = client.post(
-        "/api/v1/auth/login",
-        json={"email": learner.email, "password": learner.password},
-    )
-    second = login.get_json()["token"]
+    second = second_token(client, learner)
     assert matches(client, learner.token).status_code == 200
     assert matches(client, second).status_code == 200
 
@@ -222,18 +219,7 @@ def test_the_rate_limit_headers_come_with_the_429(
     services: Services, redis_client: redis.Redis
 ) -> None:
     # In a process of its own: the limiter is one object per process.
-    env = {**os.environ, **env_for(services, SKILLFORGE_RATE_LIMIT="2 per minute")}
-
-    result = subprocess.run(
-        [sys.executable, "-c", LIMIT_PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers = run_probe(services, LIMIT_PROBE, SKILLFORGE_RATE_LIMIT="2 per minute")
     assert [status for status, _, _ in answers] == [200, 200, 429]
     assert not any(h.startswith("X-RateLimit") for h in answers[0][1])
     _, headers, mimetype = answers[2]
