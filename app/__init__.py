@@ -164,9 +164,46 @@ def _register_json_guard(app: APIFlask) -> None:
                 f"Nest objects and arrays at most {MAX_JSON_DEPTH} levels deep.",
             )
 
+        found = _nul_field(parsed)
+        if found is not None:
+            # PostgreSQL text cannot hold NUL; refused before any field is used.
+            return problem_response(
+                422,
+                "validation-error",
+                "The request has invalid fields",
+                "One or more fields are invalid.",
+                errors=[
+                    {
+                        "location": "json",
+                        "field": found,
+                        "message": "NUL bytes are not allowed",
+                    }
+                ],
+            )
+
         # werkzeug caches (result, silent result); later get_json() reuses it.
         request._cached_json = (parsed, parsed)
         return None
+
+
+def _nul_field(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first key or string holding a NUL byte, if any."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return where
+            found = _nul_field(child, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found = _nul_field(child, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -197,6 +234,8 @@ HTTP_WORDING: dict[int, tuple[str, str]] = {
         "Authentication required",
         "Send a valid token: Authorization: Bearer <token>.",
     ),
+    404: ("Not found", "Nothing answers at this address."),
+    405: ("Method not allowed", "This address does not answer that method."),
     413: ("Payload too large", "The body is larger than this API accepts."),
     429: (
         "Too many requests",

@@ -25,7 +25,7 @@ def main() -> None:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=64),
     help="Worker processes [default: SKILLFORGE_WEB_WORKERS, else 2 per core + 1].",
 )
 @click.option(
@@ -37,15 +37,16 @@ def main() -> None:
 )
 def serve(bind: str, workers: int | None, threads: int) -> None:
     """Serve the web app and the JSON API with gunicorn."""
-    try:
-        load_settings()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
     from app.server import default_workers
     from app.server import serve as run
 
-    run(bind, workers or default_workers(), threads)
+    try:
+        load_settings()
+        workers = workers or default_workers()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    run(bind, workers, threads)
 
 
 @main.command()

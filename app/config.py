@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.errors import ConfigError
 from app.webhooks.settings import WebhookSettings, load_webhook_settings
@@ -104,6 +105,15 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _number(env: Mapping[str, str], name: str, default: str, kind: type = int) -> Any:
+    """A numeric setting; anything that is not a plain number is a ConfigError."""
+    raw = env.get(name, default).strip() or default
+    try:
+        return kind(raw) if raw.isascii() else kind("not ascii")
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check the settings; raise ConfigError naming what is wrong."""
     env = os.environ if env is None else env
@@ -142,20 +152,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_sources=sources,
         otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
         service_name=env.get("OTEL_SERVICE_NAME", "skillforge"),
-        max_body_bytes=int(env.get("SKILLFORGE_MAX_BODY_BYTES", "1048576")),
+        max_body_bytes=_number(env, "SKILLFORGE_MAX_BODY_BYTES", "1048576"),
         rate_limit_default=env.get("SKILLFORGE_RATE_LIMIT", "600 per minute"),
         rate_limit_auth=env.get("SKILLFORGE_RATE_LIMIT_AUTH", "30 per minute"),
         limiter_enabled=_flag(env, "SKILLFORGE_RATE_LIMIT_ENABLED", True),
         fault_flags=faults,
         webhooks=load_webhook_settings(env, profile),
         smtp_host=env.get("SKILLFORGE_SMTP_HOST", "127.0.0.1"),
-        smtp_port=int(env.get("SKILLFORGE_SMTP_PORT", "1025")),
-        smtp_timeout_seconds=float(env.get("SKILLFORGE_SMTP_TIMEOUT_SECONDS", "10")),
+        smtp_port=_number(env, "SKILLFORGE_SMTP_PORT", "1025"),
+        smtp_timeout_seconds=_number(
+            env, "SKILLFORGE_SMTP_TIMEOUT_SECONDS", "10", float
+        ),
         mail_from=env.get("SKILLFORGE_MAIL_FROM", Settings.mail_from),
         public_url=env.get("SKILLFORGE_PUBLIC_URL", Settings.public_url).rstrip("/"),
-        login_max_failures=int(env.get("SKILLFORGE_LOGIN_MAX_FAILURES", "5")),
-        login_lock_seconds=int(env.get("SKILLFORGE_LOGIN_LOCK_SECONDS", "900")),
-        login_ip_max_failures=int(env.get("SKILLFORGE_LOGIN_IP_MAX_FAILURES", "50")),
+        login_max_failures=_number(env, "SKILLFORGE_LOGIN_MAX_FAILURES", "5"),
+        login_lock_seconds=_number(env, "SKILLFORGE_LOGIN_LOCK_SECONDS", "900"),
+        login_ip_max_failures=_number(env, "SKILLFORGE_LOGIN_IP_MAX_FAILURES", "50"),
     )
 
 

@@ -43,7 +43,7 @@ class InvalidInput(SkillForgeError):
 
     def __init__(self, errors: list[dict[str, str]], detail: str | None = None):
         # The same shape as schema errors: each names its field and where it was.
-        located = [{"location": "body", **error} for error in errors]
+        located = [{"location": "json", **error} for error in errors]
         super().__init__(detail or "One or more fields are invalid.", errors=located)
 
 

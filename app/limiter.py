@@ -1,6 +1,8 @@
 """Rate limits shared through Redis by every process that serves the app.
 
-Every request costs one Redis round trip for its limit. The limit headers
+Every request costs one Redis round trip for its limit: one moving window
+per client address over the whole app (``SKILLFORGE_RATE_LIMIT``), and a
+stricter one on the log-in and sign-up routes. The limit headers
 (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset`` and ``Retry-After``)
 come with the 429 only: flask-limiter computes them with a second round
 trip, which on every response would cost the cached read routes about a
@@ -25,7 +27,9 @@ limiter = Limiter(get_remote_address, strategy="moving-window")
 
 def init_app(app: Flask, settings: Settings) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url
-    app.config["RATELIMIT_DEFAULT"] = settings.rate_limit_default
+    # One budget per address for the whole app, not one per route: 600 a
+    # minute means 600 requests, whichever routes they ask for.
+    app.config["RATELIMIT_APPLICATION"] = settings.rate_limit_default
     app.config["RATELIMIT_ENABLED"] = (
         settings.limiter_enabled and "limiter_off" not in settings.fault_flags
     )

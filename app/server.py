@@ -13,6 +13,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from app.errors import ConfigError
+
 logger = logging.getLogger("skillforge.boot")
 
 
@@ -47,6 +49,9 @@ class SkillForgeServer(BaseApplication):
         return app
 
 
+MAX_WORKERS = 64
+
+
 def default_workers() -> int:
     """Two sync workers per core, plus one: gunicorn's own rule of thumb.
 
@@ -54,10 +59,17 @@ def default_workers() -> int:
     the extra workers use that time. ``SKILLFORGE_WEB_WORKERS`` overrides it.
     """
     configured = os.environ.get("SKILLFORGE_WEB_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
+    if not configured:
+        return 2 * (os.cpu_count() or 1) + 1
+    if not (configured.isascii() and configured.isdigit()) or not (
+        1 <= int(configured) <= MAX_WORKERS
+    ):
+        raise ConfigError(
+            f"SKILLFORGE_WEB_WORKERS={configured!r} is not a number "
+            f"from 1 to {MAX_WORKERS}"
+        )
 
-    return 2 * (os.cpu_count() or 1) + 1
+    return int(configured)
 
 
 def _worker_exit(_server: Any, _worker: Any) -> None:

@@ -99,6 +99,9 @@ class StackInfo:
             SKILLFORGE_SECRETS_DIR=self.secrets_dir,
             PYTHONUNBUFFERED="1",
         )
+        if self.base_url:
+            # Links in the app's mails point at this stack's web.
+            env["SKILLFORGE_PUBLIC_URL"] = self.base_url
         if self.smtp_port:
             env.update(
                 SKILLFORGE_SMTP_HOST="127.0.0.1",
@@ -290,13 +293,14 @@ def up(
 
         name = f"skillforge_{uuid.uuid4().hex[:8]}"
         database_url = create_database(server_url, name)
+        port = free_port()
         info = StackInfo(
             workdir=str(workdir),
             server_url=server_url,
             database_name=name,
             database_url=database_url,
             redis_url=redis_url,
-            base_url="",
+            base_url=f"http://127.0.0.1:{port}",
             secrets_dir=str(workdir / "secrets"),
             processes=processes,
             smtp_port=int(mail.extra["port"]),
@@ -309,8 +313,6 @@ def up(
         run_cli([str(BIN / "skillforge"), "db", "upgrade"], env, log)
         run_cli([str(BIN / "skillforge"), "db", "seed"], env, log)
 
-        port = free_port()
-        info.base_url = f"http://127.0.0.1:{port}"
         progress(f"  starting web ({web_workers} workers) on {info.base_url}")
         web = spawn(
             "web",

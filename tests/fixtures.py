@@ -168,6 +168,25 @@ def learner(client: FlaskClient) -> Account:
     return sign_up(client)
 
 
+def verify_address(session: Session, account: Account) -> None:
+    """Mark the account's address verified, as the emailed link would."""
+    from app.auth.models import User
+    from app.db import utcnow
+
+    user = session.get(User, account.id)
+    assert user is not None
+    user.email_verified_at = utcnow()
+    session.commit()
+
+
+@pytest.fixture
+def verified_learner(client: FlaskClient, db_session: Session) -> Account:
+    """A learner who followed the verification link: notification mail goes out."""
+    account = sign_up(client)
+    verify_address(db_session, account)
+    return account
+
+
 @pytest.fixture
 def seeded(db_session: Session) -> Session:
     """The session with the demo data loaded (rolled back like the rest)."""
@@ -197,3 +216,16 @@ def run_probe(services: Services, script: str, **settings: str) -> Any:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def own_database(services: Services) -> Iterator[str]:
+    """A migrated database of the test's own, for work that must commit
+    (worker processes, concurrent sessions); dropped afterwards."""
+    name = f"skillforge_own_{uuid.uuid4().hex[:8]}"
+    url = create_database(services.server_url, name)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_database(services.server_url, name)

@@ -42,7 +42,7 @@ from app.auth.models import User
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.notifications.service import notify
-from app.profiles.models import LearnerSkill, Skill, SkillCategory
+from app.profiles.models import LearnerProfile, LearnerSkill, Skill, SkillCategory
 from app.seed_data import LEVELS
 
 logger = logging.getLogger(__name__)
@@ -385,7 +385,14 @@ def submit_answers(
 
 
 def _record_level(session: Session, user: User, skill_id: int, level: int) -> None:
-    row = session.get(LearnerSkill, (user.id, skill_id))
+    # The profile row first, as a profile edit locks it: an edit running now
+    # finishes before this reads the skills it may have rewritten.
+    session.execute(
+        select(LearnerProfile.user_id)
+        .where(LearnerProfile.user_id == user.id)
+        .with_for_update()
+    )
+    row = session.get(LearnerSkill, (user.id, skill_id), populate_existing=True)
     if row is None:
         session.add(
             LearnerSkill(

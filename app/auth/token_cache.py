@@ -40,7 +40,7 @@ import redis
 from apiflask import HTTPTokenAuth
 from flask import current_app
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, UOWTransaction, attributes
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, attributes
 
 from app.auth import service
 from app.auth.models import ApiToken, User
@@ -179,6 +179,10 @@ def _note_dead_tokens(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bury_after_commit(session: Session) -> None:
+    # Releasing a savepoint fires this too; only the outermost commit counts.
+    if session.get_nested_transaction() is not None:
+        return
+
     digests: set[str] = session.info.pop(DEAD_KEY, set())
     if not digests:
         return
@@ -189,5 +193,8 @@ def _bury_after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(DEAD_KEY, None)
+def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    # A rolled back savepoint keeps what was ended outside it; a digest it
+    # added itself only costs that token a database check.
+    if previous.parent is None:
+        session.info.pop(DEAD_KEY, None)

@@ -17,6 +17,7 @@ from app.auth.api import current_user, token_auth
 from app.auth.models import User
 from app.auth.token_cache import current_identity, identity_auth
 from app.db import request_session
+from app.errors import Unauthorized
 from app.matching import cache, matches, service
 from app.matching.errors import NotALearner
 from app.matching.schemas import (
@@ -75,7 +76,9 @@ def my_matches(query: PageQuery) -> Response:
     if body is None:
         session = request_session()
         user = session.get(User, who.user_id)
-        assert user is not None  # tokens die with their user (cascade)
+        if user is None:
+            # Deleted outside the app (tokens go with it): the cache lagged.
+            raise Unauthorized("The token's account no longer exists.")
         page = matches.matches_page(session, user, query.page, query.per_page)
         # Built by hand and checked by the contract tests.
         body = json.dumps(page, separators=(",", ":"), default=_iso).encode()

@@ -26,11 +26,11 @@ failure logged.
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import cast
 
 import redis
 from sqlalchemy import event
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.caching import app_redis_url, client, spread
 from app.profiles.models import LearnerProfile, LearnerSkill
@@ -132,6 +132,10 @@ def _note_learner_changes(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session: Session) -> None:
+    # Releasing a savepoint fires this too; only the outermost commit counts.
+    if session.get_nested_transaction() is not None:
+        return
+
     changed: set[int] = session.info.pop(CHANGED_KEY, set())
     redis_url = session.info.get(REDIS_URL_KEY) or app_redis_url() if changed else None
     if redis_url:
@@ -139,5 +143,7 @@ def _invalidate_after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(CHANGED_KEY, None)
+def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    # A rolled back savepoint keeps the changes made outside it.
+    if previous.parent is None:
+        session.info.pop(CHANGED_KEY, None)

@@ -86,7 +86,8 @@ def notify(
     body: str,
     data: dict[str, Any] | None = None,
 ) -> Notification:
-    """Add a notification, and an outbox email if the user wants this kind so.
+    """Add a notification, and an outbox email if the user wants this kind so
+    and has verified their address.
 
     Runs in the caller's transaction: it flushes and never commits. The
     notification row is stored even when the user turned the in-app kind
@@ -110,7 +111,15 @@ def notify(
     session.add(notification)
     session.flush()
 
-    if switches["email"]:
+    if switches["email"] and user.email_verified_at is None:
+        # Mail goes only to an address its owner proved: until then anyone's
+        # address typed at sign-up would receive the notifications.
+        logger.info(
+            "Notification %d not emailed: user %d has not verified the address.",
+            notification.id,
+            user_id,
+        )
+    elif switches["email"]:
         queue_email(
             session,
             user,

@@ -24,8 +24,13 @@ logger = logging.getLogger(__name__)
 EDITABLE_FIELDS = ("headline", "goals", "persona")
 
 
-def get_profile(session: Session, user_id: int) -> LearnerProfile:
-    profile = session.scalar(
+def get_profile(session: Session, user_id: int, lock: bool = False) -> LearnerProfile:
+    """The learner's profile with its skills; ``lock`` holds its row until commit.
+
+    Everything that rewrites a learner's skills (a profile edit, a scored
+    attempt) locks the profile row first, so two of them never interleave.
+    """
+    statement = (
         select(LearnerProfile)
         .where(LearnerProfile.user_id == user_id)
         .options(
@@ -34,6 +39,11 @@ def get_profile(session: Session, user_id: int) -> LearnerProfile:
             .selectinload(Skill.category)
         )
     )
+    if lock:
+        statement = statement.with_for_update(of=LearnerProfile).execution_options(
+            populate_existing=True
+        )
+    profile = session.scalar(statement)
     if profile is None:
         raise NotFound("No such learner.")
 
@@ -68,7 +78,7 @@ def update_profile(
     session: Session, user: User, changes: dict[str, Any]
 ) -> LearnerProfile:
     """Apply a learner's own changes; the skills list, if given, replaces theirs."""
-    profile = get_profile(session, user.id)
+    profile = get_profile(session, user.id, lock=True)
 
     if changes.get("display_name") is not None:
         user.display_name = changes["display_name"]

@@ -61,7 +61,8 @@ def test_stack_up_status_down_stops_everything_it_started(tmp_path: Path) -> Non
             time.sleep(0.2)
         mails = list(maildir)
         assert [m["To"] for m in mails] == ["new.learner@example.com"]
-        assert b"/verify-email?token=" in mails[0].get_payload(decode=True)
+        link = f"{state['base_url']}/verify-email?token=".encode()
+        assert link in mails[0].get_payload(decode=True)
 
         status = run(["stack", "status"], tmp_path)
         assert status.returncode == 0

@@ -32,6 +32,12 @@ Deliver = Callable[[int], None]
 
 
 @pytest.fixture
+def learner(verified_learner: Account) -> Account:
+    """Notification mail goes only to verified addresses."""
+    return verified_learner
+
+
+@pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     with running_inbox() as box:
         monkeypatch.setenv("SKILLFORGE_SMTP_HOST", box.host)

@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,10 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import sign_up_learner
 from app.db import utcnow
-from app.migrate import upgrade
 from app.notifications.email import STALE_AFTER
 from app.notifications.models import EmailOutbox
-from harness.services import create_database, drop_database
 from tests.fixtures import Services
 from tests.mailbox import running_inbox, token_in
 
@@ -36,17 +32,6 @@ pytestmark = pytest.mark.integration
 
 WORKER_START_SECONDS = 30.0
 STOP_SECONDS = 10.0
-
-
-@pytest.fixture
-def own_database(services: Services) -> Iterator[str]:
-    name = f"skillforge_mailworker_{uuid.uuid4().hex[:8]}"
-    url = create_database(services.server_url, name)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        drop_database(services.server_url, name)
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

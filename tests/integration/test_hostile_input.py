@@ -182,3 +182,25 @@ def test_framework_errors_read_like_the_apps_own(client: FlaskClient) -> None:
 
     assert no_token["title"] == wrong_password["title"] == "Authentication required"
     assert no_token["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"skills": [{"skill": "ro\x00ofing", "self_level": 2}]}, "skills.0.skill"),
+        ({"headline": "fine", "goals": "nul\x00"}, "goals"),
+        ({"skills\x00": []}, "skills\x00"),
+    ],
+)
+def test_nul_bytes_anywhere_in_a_body_are_422_naming_the_field(
+    client: FlaskClient, learner: Account, body: dict[str, object], field: str
+) -> None:
+    before = client.get("/api/v1/profile", headers=learner.headers).get_json()
+
+    response = client.patch("/api/v1/profile", headers=learner.headers, json=body)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"location": "json", "field": field, "message": "NUL bytes are not allowed"}
+    ]
+    assert client.get("/api/v1/profile", headers=learner.headers).get_json() == before

@@ -18,7 +18,7 @@ from app.notifications.service import (
     notify,
     set_preferences,
 )
-from tests.fixtures import Account, sign_up
+from tests.fixtures import Account, sign_up, verify_address
 
 pytestmark = pytest.mark.integration
 
@@ -302,6 +302,8 @@ def test_preferences_that_are_not_json_are_refused(
 def test_notify_emails_only_the_kinds_the_user_wants(
     db_session: Session, learner: Account
 ) -> None:
+    verify_address(db_session, learner)
+
     def mails() -> int:
         return (
             db_session.scalar(
@@ -326,6 +328,20 @@ def test_notify_emails_only_the_kinds_the_user_wants(
     )
     notify(db_session, learner.id, "application_status_changed", "News", "Hired")
     assert mails() == 1
+
+
+def test_an_unverified_address_gets_the_notification_but_no_mail(
+    client: FlaskClient, db_session: Session, learner: Account
+) -> None:
+    notify(db_session, learner.id, "application_status_changed", "News", "Hired")
+    db_session.commit()
+
+    kinds = db_session.scalars(
+        select(EmailOutbox.kind).where(EmailOutbox.user_id == learner.id)
+    ).all()
+    assert kinds == ["verify_email"]
+    inbox = client.get("/api/v1/notifications", headers=learner.headers).get_json()
+    assert [n["body"] for n in inbox["items"]] == ["Hired"]
 
 
 def test_notify_refuses_unknown_kinds_and_users(

@@ -78,7 +78,7 @@ def test_unknown_skill_is_422_and_keeps_the_old_skills(
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
         {
-            "location": "body",
+            "location": "json",
             "field": "skills",
             "message": "unknown skill: no-such-skill",
         }

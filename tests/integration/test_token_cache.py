@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from app.auth import service, token_cache
@@ -210,7 +210,8 @@ import json
 from app import create_app
 from app.config import load_settings
 client = create_app(load_settings()).test_client()
-answers = [client.get("/api/v1/skills") for _ in range(3)]
+paths = ["/api/v1/skills", "/api/v1/assessments", "/api/v1/skills", "/healthz"]
+answers = [client.get(path) for path in paths]
 print(json.dumps([[r.status_code, dict(r.headers), r.mimetype] for r in answers]))
 """
 
@@ -220,10 +221,43 @@ def test_the_rate_limit_headers_come_with_the_429(
 ) -> None:
     # In a process of its own: the limiter is one object per process.
     answers = run_probe(services, LIMIT_PROBE, SKILLFORGE_RATE_LIMIT="2 per minute")
-    assert [status for status, _, _ in answers] == [200, 200, 429]
+    # One budget for the address over every route; the probes are exempt.
+    assert [status for status, _, _ in answers] == [200, 401, 429, 200]
     assert not any(h.startswith("X-RateLimit") for h in answers[0][1])
     _, headers, mimetype = answers[2]
     assert mimetype == "application/problem+json"
     assert headers["X-RateLimit-Limit"] == "2"
     assert headers["X-RateLimit-Remaining"] == "0"
     assert 1 <= int(headers["Retry-After"]) <= 61
+
+
+def test_a_savepoint_rolled_back_after_a_revocation_keeps_its_tombstone(
+    client: FlaskClient,
+    db_session: Session,
+    redis_client: redis.Redis,
+    learner: Account,
+) -> None:
+    assert matches(client, learner.token).status_code == 200
+    service.revoke_token(db_session, learner.token)
+    with pytest.raises(ZeroDivisionError), db_session.begin_nested():
+        db_session.flush()
+        raise ZeroDivisionError
+
+    db_session.commit()
+
+    assert redis_client.get(key_of(learner.token)) == token_cache.TOMBSTONE
+    assert matches(client, learner.token).status_code == 401
+
+
+def test_a_user_deleted_outside_the_app_gets_401_not_500(
+    client: FlaskClient, db_session: Session, learner: Account
+) -> None:
+    assert matches(client, learner.token).status_code == 200
+    db_session.execute(delete(User).where(User.id == learner.id))
+    db_session.commit()
+
+    # The token entry lags up to its lifetime; an uncached page needs the user.
+    response = client.get(f"{MATCHES}?per_page=7", headers=learner.headers)
+
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"

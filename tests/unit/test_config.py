@@ -106,5 +106,21 @@ def test_serve_defaults_to_two_workers_per_core_plus_one(
     assert default_workers() == 5
     monkeypatch.setenv("SKILLFORGE_WEB_WORKERS", "3")
     assert default_workers() == 3
-    monkeypatch.setenv("SKILLFORGE_WEB_WORKERS", "zero")
-    assert default_workers() == 5
+    for wrong in ("zero", "0", "-3", "²", "65"):
+        monkeypatch.setenv("SKILLFORGE_WEB_WORKERS", wrong)
+        with pytest.raises(ConfigError, match="SKILLFORGE_WEB_WORKERS"):
+            default_workers()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SKILLFORGE_SMTP_PORT",
+        "SKILLFORGE_MAX_BODY_BYTES",
+        "SKILLFORGE_LOGIN_MAX_FAILURES",
+    ],
+)
+@pytest.mark.parametrize("value", ["abc", "²", "1.5x"])
+def test_numeric_settings_that_are_not_numbers_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
