@@ -26,7 +26,7 @@ from app.db import utcnow
 from app.notifications.email import STALE_AFTER
 from app.notifications.models import EmailOutbox
 from tests.fixtures import Services
-from tests.mailbox import running_inbox, token_in
+from tests.mailbox import Inbox, running_inbox, token_in
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +58,20 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
             worker.wait(timeout=STOP_SECONDS)
 
 
+def worker_env(
+    services: Services, database_url: str, inbox: Inbox, **extra: str
+) -> dict[str, str]:
+    """Settings of a worker on this database that mails the test's inbox."""
+    return {
+        "SKILLFORGE_PROFILE": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": services.redis_url,
+        "SKILLFORGE_SMTP_HOST": inbox.host,
+        "SKILLFORGE_SMTP_PORT": str(inbox.port),
+        **extra,
+    }
+
+
 def sign_up(engine: Engine, email: str) -> int:
     """A committed sign-up, whose verification mail the worker is to send."""
     with Session(engine) as session:
@@ -81,13 +95,7 @@ def test_a_worker_process_delivers_the_signup_mail_over_smtp(
     tmp_path: Path,
 ) -> None:
     with running_inbox() as inbox:
-        env = {
-            "SKILLFORGE_PROFILE": "test",
-            "DATABASE_URL": own_database,
-            "REDIS_URL": services.redis_url,
-            "SKILLFORGE_SMTP_HOST": inbox.host,
-            "SKILLFORGE_SMTP_PORT": str(inbox.port),
-        }
+        env = worker_env(services, own_database, inbox)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         worker = start_worker({**os.environ, **env}, tmp_path / "worker.log")
@@ -139,16 +147,10 @@ def test_the_worker_sends_a_mail_whose_message_was_lost(
     redis_client.flushdb()
 
     with running_inbox() as inbox:
-        env = {
-            **os.environ,
-            "SKILLFORGE_PROFILE": "test",
-            "DATABASE_URL": own_database,
-            "REDIS_URL": services.redis_url,
-            "SKILLFORGE_SMTP_HOST": inbox.host,
-            "SKILLFORGE_SMTP_PORT": str(inbox.port),
-            "SKILLFORGE_WEBHOOK_SWEEP_INTERVAL": "0.5",
-        }
-        worker = start_worker(env, tmp_path / "worker.log")
+        env = worker_env(
+            services, own_database, inbox, SKILLFORGE_WEBHOOK_SWEEP_INTERVAL="0.5"
+        )
+        worker = start_worker({**os.environ, **env}, tmp_path / "worker.log")
         try:
             mails = inbox.wait_for(
                 "lost.mail@learners.example", timeout=WORKER_START_SECONDS
