@@ -15,6 +15,7 @@ from flask import Response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db as database
 from app import limiter as rate_limits
@@ -62,6 +63,11 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
     )
+    if settings.trusted_proxies > 0:
+        # Without this, behind a proxy every client shares the proxy's
+        # address, and with it one rate limit and one log-in throttle.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.spec_processor(document_problems)
 
     database.init_app(app, settings.database_url)
@@ -109,6 +115,13 @@ def _register_blueprints(app: APIFlask) -> None:
 
 def _register_json_guard(app: APIFlask) -> None:
     """Refuse API bodies that are not JSON (415) or not well-formed (400)."""
+
+    @app.after_request
+    def no_content_means_no_type(response: Response) -> Response:
+        # A 204 has no body, so no media type either.
+        if response.status_code == 204:
+            response.headers.pop("Content-Type", None)
+        return response
 
     @app.before_request
     def refuse_nul_bytes() -> Response | None:

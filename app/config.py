@@ -83,6 +83,10 @@ class Settings:
     login_max_failures: int = 5
     login_lock_seconds: int = 900
     login_ip_max_failures: int = 50
+    # Reverse proxies in front of the app whose X-Forwarded-For and
+    # X-Forwarded-Proto are trusted (0: none, the peer is the client). Rate
+    # limits and the log-in throttle count per client address.
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -168,6 +172,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_max_failures=_number(env, "SKILLFORGE_LOGIN_MAX_FAILURES", "5"),
         login_lock_seconds=_number(env, "SKILLFORGE_LOGIN_LOCK_SECONDS", "900"),
         login_ip_max_failures=_number(env, "SKILLFORGE_LOGIN_IP_MAX_FAILURES", "50"),
+        trusted_proxies=_number(env, "SKILLFORGE_TRUSTED_PROXIES", "0"),
     )
 
 

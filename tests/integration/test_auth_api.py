@@ -187,9 +187,10 @@ def test_missing_or_bad_token_is_401(client: FlaskClient) -> None:
 
 
 def test_logout_revokes_the_token(client: FlaskClient, learner: Account) -> None:
-    assert (
-        client.post("/api/v1/auth/logout", headers=learner.headers).status_code == 204
-    )
+    response = client.post("/api/v1/auth/logout", headers=learner.headers)
+
+    assert response.status_code == 204
+    assert response.data == b"" and "Content-Type" not in response.headers
 
     assert client.get("/api/v1/me", headers=learner.headers).status_code == 401
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth import service, token_cache
 from app.auth.models import User
 from harness.services import free_port
-from tests.fixtures import Account, Services, run_probe, sign_up
+from tests.fixtures import Account, sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -203,32 +203,6 @@ def test_with_redis_down_tokens_are_checked_in_the_database(
         service.log_out_everywhere(db_session, db_session.get(User, learner.id))
         db_session.commit()
         assert token_cache.identity_for_token(closed, learner.token) is None
-
-
-LIMIT_PROBE = """
-import json
-from app import create_app
-from app.config import load_settings
-client = create_app(load_settings()).test_client()
-paths = ["/api/v1/skills", "/api/v1/assessments", "/api/v1/skills", "/healthz"]
-answers = [client.get(path) for path in paths]
-print(json.dumps([[r.status_code, dict(r.headers), r.mimetype] for r in answers]))
-"""
-
-
-def test_the_rate_limit_headers_come_with_the_429(
-    services: Services, redis_client: redis.Redis
-) -> None:
-    # In a process of its own: the limiter is one object per process.
-    answers = run_probe(services, LIMIT_PROBE, SKILLFORGE_RATE_LIMIT="2 per minute")
-    # One budget for the address over every route; the probes are exempt.
-    assert [status for status, _, _ in answers] == [200, 401, 429, 200]
-    assert not any(h.startswith("X-RateLimit") for h in answers[0][1])
-    _, headers, mimetype = answers[2]
-    assert mimetype == "application/problem+json"
-    assert headers["X-RateLimit-Limit"] == "2"
-    assert headers["X-RateLimit-Remaining"] == "0"
-    assert 1 <= int(headers["Retry-After"]) <= 61
 
 
 def test_a_savepoint_rolled_back_after_a_revocation_keeps_its_tombstone(
