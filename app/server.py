@@ -7,6 +7,7 @@ logs one structured boot line saying where its telemetry goes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from typing import Any
@@ -33,6 +34,10 @@ class SkillForgeServer(BaseApplication):
         from app import create_app, telemetry
 
         app = create_app()
+        # What the app holds from now on (modules, mappers, the spec) lives as
+        # long as the worker: out of the collector's way, so its full passes
+        # stay short and do not stall requests.
+        gc.freeze()
         settings = app.config["SKILLFORGE"]
         logger.info(
             "Worker booted.",
