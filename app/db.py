@@ -73,6 +73,12 @@ class Database:
 db = Database()
 
 
+def committed_for_good(session: Session) -> bool:
+    """In an ``after_commit`` hook: True for the outermost commit, False when
+    only a savepoint was released (its changes may still be rolled back)."""
+    return session.get_nested_transaction() is None
+
+
 def request_session() -> Session:
     """The session of the current request, opened on first use."""
     if "db_session" not in g:

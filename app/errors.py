@@ -63,6 +63,18 @@ class Conflict(SkillForgeError):
     title = "Conflict"
 
 
+class TooManyRequests(SkillForgeError):
+    """Asked again too soon: 429, and Retry-After says when to try again."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class Unauthorized(SkillForgeError):
     """No valid credentials came with a request that needs them."""
 

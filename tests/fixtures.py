@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import redis
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -229,3 +230,21 @@ def own_database(services: Services) -> Iterator[str]:
         yield url
     finally:
         drop_database(services.server_url, name)
+
+
+def sign_up_committed(engine: Engine, email: str) -> int:
+    """A learner signed up and committed on ``engine`` (an own database);
+    the sign-up's verification mail is queued like any other."""
+    from app.auth.service import sign_up_learner
+
+    with Session(engine) as session:
+        user = sign_up_learner(
+            session,
+            email=email,
+            password="a long passphrase",
+            display_name="Committed Learner",
+            persona="student",
+            region="eu",
+        )
+        session.commit()
+        return user.id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import Conflict, SkillForgeError
+from app.errors import Conflict, TooManyRequests
 
 
 class AttemptInProgress(Conflict):
@@ -26,13 +26,8 @@ class AttemptAlreadySubmitted(Conflict):
     title = "The attempt was already submitted"
 
 
-class TooManyAttempts(SkillForgeError):
+class TooManyAttempts(TooManyRequests):
     """The learner started this assessment as often as a day allows."""
 
-    status = 429
     slug = "too-many-attempts"
     title = "Too many attempts at this assessment today"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail, retry_after=retry_after)
-        self.headers = {"Retry-After": str(retry_after)}

@@ -39,7 +39,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.errors import Unauthorized
+from app.errors import TooManyRequests, Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -50,20 +50,15 @@ EXTENSION = "skillforge_login_throttle"
 REDIS_TIMEOUT_SECONDS = 0.5
 
 
-class LoginThrottled(Unauthorized):
+class LoginThrottled(TooManyRequests, Unauthorized):
     """Log-ins for this account or client are paused after failed attempts.
 
     A kind of Unauthorized, so the log-in page shows it like a wrong password;
     the JSON API answers 429 with Retry-After.
     """
 
-    status = 429
     slug = "login-throttled"
     title = "Too many failed log-ins"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail, retry_after=retry_after)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 class LoginLocked(LoginThrottled):

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, attribut
 from app.auth import service
 from app.auth.models import ApiToken, User
 from app.caching import app_redis_url, client, spread
-from app.db import request_session
+from app.db import committed_for_good, request_session
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +179,7 @@ def _note_dead_tokens(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bury_after_commit(session: Session) -> None:
-    # Releasing a savepoint fires this too; only the outermost commit counts.
-    if session.get_nested_transaction() is not None:
+    if not committed_for_good(session):
         return
 
     digests: set[str] = session.info.pop(DEAD_KEY, set())

@@ -33,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.caching import app_redis_url, client, spread
+from app.db import committed_for_good
 from app.profiles.models import LearnerProfile, LearnerSkill
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,7 @@ def _note_learner_changes(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session: Session) -> None:
-    # Releasing a savepoint fires this too; only the outermost commit counts.
-    if session.get_nested_transaction() is not None:
+    if not committed_for_good(session):
         return
 
     changed: set[int] = session.info.pop(CHANGED_KEY, set())

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.auth.models import User
 from app.config import Settings, load_settings
-from app.db import utcnow
+from app.db import committed_for_good, utcnow
 from app.errors import SkillForgeError
 from app.notifications.models import EmailOutbox
 
@@ -100,8 +100,7 @@ def queue_email(
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
-    # Releasing a savepoint fires this too; only the outermost commit counts.
-    if session.get_nested_transaction() is not None:
+    if not committed_for_good(session):
         return
 
     outbox_ids = session.info.pop(_PENDING, None)

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, pool, select, update
+from sqlalchemy import create_engine, pool, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.service import sign_up_learner
 from app.db import utcnow
 from app.notifications.email import STALE_AFTER
 from app.notifications.models import EmailOutbox
-from tests.fixtures import Services
+from tests.fixtures import Services, sign_up_committed
 from tests.mailbox import Inbox, running_inbox, token_in
 
 pytestmark = pytest.mark.integration
@@ -72,21 +71,6 @@ def worker_env(
     }
 
 
-def sign_up(engine: Engine, email: str) -> int:
-    """A committed sign-up, whose verification mail the worker is to send."""
-    with Session(engine) as session:
-        user = sign_up_learner(
-            session,
-            email=email,
-            password="a long passphrase",
-            display_name="Worker Test",
-            persona="student",
-            region="eu",
-        )
-        session.commit()
-        return user.id
-
-
 def test_a_worker_process_delivers_the_signup_mail_over_smtp(
     services: Services,
     own_database: str,
@@ -101,7 +85,7 @@ def test_a_worker_process_delivers_the_signup_mail_over_smtp(
         worker = start_worker({**os.environ, **env}, tmp_path / "worker.log")
         engine = create_engine(own_database, poolclass=pool.NullPool)
         try:
-            user_id = sign_up(engine, "worker.test@learners.example")
+            user_id = sign_up_committed(engine, "worker.test@learners.example")
 
             mails = inbox.wait_for(
                 "worker.test@learners.example", timeout=WORKER_START_SECONDS
@@ -136,7 +120,7 @@ def test_the_worker_sends_a_mail_whose_message_was_lost(
     # A row committed while its message never reached Redis (Redis away at
     # commit, or flushed): only the worker's sweep can send it.
     engine = create_engine(own_database, poolclass=pool.NullPool)
-    user_id = sign_up(engine, "lost.mail@learners.example")
+    user_id = sign_up_committed(engine, "lost.mail@learners.example")
     with Session(engine) as session:
         session.execute(
             update(EmailOutbox)

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.assessments.service import _record_level
 from app.auth.models import User
-from app.auth.service import sign_up_learner
 from app.profiles.models import LearnerSkill
 from app.profiles.service import update_profile
+from tests.fixtures import sign_up_committed
 from tests.matching_helpers import ensure_skills
 
 pytestmark = pytest.mark.integration
@@ -37,21 +37,16 @@ def engine(own_database: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def learner_id(engine: Engine) -> int:
+    user_id = sign_up_committed(engine, "two.writers@learners.example")
     with Session(engine) as session:
         ensure_skills(session)
-        user = sign_up_learner(
-            session,
-            email="two.writers@learners.example",
-            password="a long passphrase",
-            display_name="Two Writers",
-            persona="student",
-            region="eu",
-        )
+        user = session.get(User, user_id)
+        assert user is not None
         update_profile(
             session, user, {"skills": [{"skill": "python", "self_level": 2}]}
         )
         session.commit()
-        return user.id
+    return user_id
 
 
 def while_holding(
